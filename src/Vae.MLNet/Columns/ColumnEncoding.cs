@@ -1,0 +1,161 @@
+using System.Runtime.InteropServices;
+
+namespace Vae.MLNet.Columns;
+
+/// <summary>One input column as fitted: its span in the encoded vector and what was learned to encode it.</summary>
+internal sealed class EncodedColumn
+{
+    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _textLookup;
+
+    public EncodedColumn(
+        string name, VaeColumnKind kind, double weight, SourceType source, int offset, int width,
+        float[] means, float[] stds, string[] categories)
+    {
+        Name = name;
+        Kind = kind;
+        Weight = weight;
+        Source = source;
+        Offset = offset;
+        Width = width;
+        Means = means;
+        Stds = stds;
+        Categories = categories;
+        if (kind == VaeColumnKind.Categorical && source.Item == ItemKind.Text)
+        {
+            // The last position is the bucket for unseen and capped categories.
+            var index = new Dictionary<string, int>(categories.Length, StringComparer.Ordinal);
+            for (var i = 0; i < categories.Length - 1; i++)
+            {
+                index[categories[i]] = i;
+            }
+
+            _textLookup = index.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
+    }
+
+    public string Name { get; }
+
+    public VaeColumnKind Kind { get; }
+
+    public double Weight { get; }
+
+    public SourceType Source { get; }
+
+    public int Offset { get; }
+
+    public int Width { get; }
+
+    /// <summary>Numeric: mean per feature.</summary>
+    public float[] Means { get; }
+
+    /// <summary>Numeric: standard deviation per feature, 1 where the feature was constant.</summary>
+    public float[] Stds { get; }
+
+    /// <summary>Categorical: the name of each one-hot position.</summary>
+    public string[] Categories { get; }
+
+    /// <summary>Text categorical: the one-hot position of a value (the last one for anything unseen at fit).</summary>
+    public int CategoryOf(ReadOnlySpan<char> text) =>
+        _textLookup.TryGetValue(text, out var position) ? position : Width - 1;
+
+    public VaeColumnInfo ToInfo() => new(
+        Name, Kind, Weight, Offset, Width,
+        Array.AsReadOnly(Means), Array.AsReadOnly(Stds), Array.AsReadOnly(Categories));
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(Name);
+        writer.Write((byte)Kind);
+        writer.Write(Weight);
+        writer.Write((byte)Source.Item);
+        writer.Write((byte)Source.KeyRaw);
+        writer.Write(Source.KeyCount);
+        writer.Write(Source.VectorSize);
+        writer.Write(Offset);
+        writer.Write(Width);
+        WriteFloats(writer, Means);
+        WriteFloats(writer, Stds);
+        writer.Write(Categories.Length);
+        foreach (var category in Categories)
+        {
+            writer.Write(category);
+        }
+    }
+
+    public static EncodedColumn Read(BinaryReader reader)
+    {
+        var name = reader.ReadString();
+        var kind = (VaeColumnKind)reader.ReadByte();
+        var weight = reader.ReadDouble();
+        var source = new SourceType((ItemKind)reader.ReadByte(), (ItemKind)reader.ReadByte(), reader.ReadUInt64(), reader.ReadInt32());
+        var offset = reader.ReadInt32();
+        var width = reader.ReadInt32();
+        var means = ReadFloats(reader);
+        var stds = ReadFloats(reader);
+        var categories = new string[ModelFormat.CheckCount(reader.ReadInt32(), "category count")];
+        for (var i = 0; i < categories.Length; i++)
+        {
+            categories[i] = reader.ReadString();
+        }
+
+        ModelFormat.Check(kind is VaeColumnKind.Numeric or VaeColumnKind.Categorical or VaeColumnKind.Binary, $"column '{name}' has an unknown kind");
+        ModelFormat.Check(Enum.IsDefined(source.Item) && source.VectorSize >= 0 && width > 0 && offset >= 0, $"column '{name}' has an invalid type or span");
+        ModelFormat.Check(kind != VaeColumnKind.Numeric || (means.Length == width && stds.Length == width), $"column '{name}' has inconsistent statistics");
+        ModelFormat.Check(kind != VaeColumnKind.Categorical || categories.Length == width, $"column '{name}' has inconsistent categories");
+        return new EncodedColumn(name, kind, weight, source, offset, width, means, stds, categories);
+    }
+
+    private static void WriteFloats(BinaryWriter writer, float[] values)
+    {
+        writer.Write(values.Length);
+        writer.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    private static float[] ReadFloats(BinaryReader reader)
+    {
+        var values = new float[ModelFormat.CheckCount(reader.ReadInt32(), "vector length")];
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        ModelFormat.Check(reader.Read(bytes) == bytes.Length, "the file ends early");
+        return values;
+    }
+}
+
+/// <summary>The fitted encoding of all input columns: the contract between the data and the loss. Each column owns
+/// one span of the encoded vector; the same vector is the encoder's input and the reconstruction target.</summary>
+internal sealed class ColumnEncoding
+{
+    public ColumnEncoding(IReadOnlyList<EncodedColumn> columns)
+    {
+        Columns = columns;
+        Width = columns.Count == 0 ? 0 : columns[^1].Offset + columns[^1].Width;
+    }
+
+    public IReadOnlyList<EncodedColumn> Columns { get; }
+
+    /// <summary>The width of the encoded vector.</summary>
+    public int Width { get; }
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(Columns.Count);
+        foreach (var column in Columns)
+        {
+            column.Write(writer);
+        }
+    }
+
+    public static ColumnEncoding Read(BinaryReader reader)
+    {
+        var count = ModelFormat.CheckCount(reader.ReadInt32(), "column count");
+        var columns = new EncodedColumn[count];
+        var offset = 0;
+        for (var i = 0; i < count; i++)
+        {
+            columns[i] = EncodedColumn.Read(reader);
+            ModelFormat.Check(columns[i].Offset == offset, $"column '{columns[i].Name}' is not where the previous one ends");
+            offset += columns[i].Width;
+        }
+
+        return new ColumnEncoding(columns);
+    }
+}

@@ -1,0 +1,246 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Vae.MLNet.Columns;
+
+/// <summary>A requested input column, its type checked and its kind resolved.</summary>
+internal readonly record struct ColumnRequest(string Name, SourceType Source, VaeColumnKind Kind, double Weight);
+
+/// <summary>The encoded training matrix: <see cref="Rows"/> rows of the encoding's width, row-major.</summary>
+internal sealed record EncodedMatrix(float[] Values, int Rows, int Width);
+
+/// <summary>Learns an encoding from data (one pass) and encodes data with it (one more pass).</summary>
+internal static class ColumnEncodingFitter
+{
+    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, Action? checkAlive = null)
+    {
+        var stats = requests.Select(r => new ColumnStatistics(r)).ToArray();
+        var active = requests.Select(r => data.Schema[r.Name]).ToArray();
+        long row = 0;
+        using (var cursor = data.GetRowCursor(active))
+        {
+            var readers = requests.Select(r => ValueReader.Create(cursor, cursor.Schema[r.Name], r.Source)).ToArray();
+            while (cursor.MoveNext())
+            {
+                if ((row & 4095) == 0)
+                {
+                    checkAlive?.Invoke();
+                }
+
+                for (var c = 0; c < stats.Length; c++)
+                {
+                    stats[c].Add(readers[c], row);
+                }
+
+                row++;
+            }
+        }
+
+        if (row == 0)
+        {
+            throw new InvalidOperationException("The training data has no rows; a variational autoencoder needs at least one.");
+        }
+
+        var columns = new EncodedColumn[requests.Count];
+        var offset = 0;
+        for (var c = 0; c < columns.Length; c++)
+        {
+            columns[c] = stats[c].Build(data.Schema[requests[c].Name], offset, maxCategories);
+            offset += columns[c].Width;
+        }
+
+        return new ColumnEncoding(columns);
+    }
+
+    public static EncodedMatrix Encode(IDataView data, ColumnEncoding encoding, Action? checkAlive = null)
+    {
+        var width = encoding.Width;
+        var active = encoding.Columns.Select(c => data.Schema[c.Name]).ToArray();
+        var known = data.GetRowCount();
+        var chunks = new List<float[]>();
+        const int ChunkRows = 8192;
+        float[]? values = known is > 0 and <= int.MaxValue && known * width <= Array.MaxLength ? new float[known.Value * width] : null;
+        var chunk = values is null ? new float[ChunkRows * width] : null;
+        var rows = 0;
+        using (var cursor = data.GetRowCursor(active))
+        {
+            var encoder = new RowEncoder(encoding, cursor);
+            while (cursor.MoveNext())
+            {
+                if ((rows & 4095) == 0)
+                {
+                    checkAlive?.Invoke();
+                }
+
+                if (values is not null)
+                {
+                    if ((long)(rows + 1) * width > values.Length)
+                    {
+                        throw new InvalidOperationException("The data has more rows than it said it has.");
+                    }
+
+                    encoder.Encode(values.AsSpan(rows * width, width), rows);
+                }
+                else
+                {
+                    var inChunk = rows % ChunkRows;
+                    encoder.Encode(chunk.AsSpan(inChunk * width, width), rows);
+                    if (inChunk == ChunkRows - 1)
+                    {
+                        chunks.Add(chunk!);
+                        chunk = new float[ChunkRows * width];
+                    }
+                }
+
+                rows++;
+            }
+        }
+
+        if (values is null)
+        {
+            if ((long)rows * width > Array.MaxLength)
+            {
+                throw new InvalidOperationException($"The encoded data ({rows} rows x {width} features) is too large for one array.");
+            }
+
+            values = new float[rows * width];
+            for (var i = 0; i < chunks.Count; i++)
+            {
+                chunks[i].CopyTo(values, i * ChunkRows * width);
+            }
+
+            Array.Copy(chunk!, 0, values, chunks.Count * ChunkRows * width, (rows % ChunkRows) * width);
+        }
+        else if (rows * width != values.Length)
+        {
+            throw new InvalidOperationException("The data has fewer rows than it said it has.");
+        }
+
+        return new EncodedMatrix(values, rows, width);
+    }
+
+    /// <summary>What one pass learns about one column.</summary>
+    private sealed class ColumnStatistics(ColumnRequest request)
+    {
+        private readonly double[] _mean = new double[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
+        private readonly double[] _m2 = new double[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
+        private readonly double[] _values = new double[request.Source.ItemCount];
+        private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
+        private long _count;
+
+        public void Add(ValueReader reader, long row)
+        {
+            _count++;
+            if (request.Kind == VaeColumnKind.Categorical)
+            {
+                if (request.Source.Item == ItemKind.Text)
+                {
+                    var lookup = _counts.GetAlternateLookup<ReadOnlySpan<char>>();
+                    var text = reader.ReadText().Span;
+                    lookup[text] = lookup.TryGetValue(text, out var n) ? n + 1 : 1;
+                }
+                else
+                {
+                    var key = reader.ReadKey();
+                    if (key == 0 || key > request.Source.KeyCount)
+                    {
+                        throw new InvalidOperationException(key == 0
+                            ? $"Column '{request.Name}' has a missing key value (0) at row {row}; categorical key columns need a value."
+                            : $"Column '{request.Name}' has key value {key} at row {row}, beyond its {request.Source.KeyCount} categories.");
+                    }
+                }
+
+                return;
+            }
+
+            reader.ReadNumbers(_values);
+            for (var i = 0; i < _values.Length; i++)
+            {
+                var x = _values[i];
+                var where = request.Source.IsVector ? $" (slot {i})" : string.Empty;
+                if (request.Kind == VaeColumnKind.Binary)
+                {
+                    if (!(x >= 0 && x <= 1))
+                    {
+                        throw new InvalidOperationException(
+                            $"Column '{request.Name}' has the value {x} at row {row}{where}, which is outside [0, 1], which binary cross-entropy requires. Use the Numeric kind for other values.");
+                    }
+
+                    continue;
+                }
+
+                if (!double.IsFinite(x) || Math.Abs(x) > float.MaxValue)
+                {
+                    throw new InvalidOperationException(
+                        $"Column '{request.Name}' has the value {x} at row {row}{where}, which is not a finite number.");
+                }
+
+                // Welford's update: stable for large values and long columns.
+                var delta = x - _mean[i];
+                _mean[i] += delta / _count;
+                _m2[i] += delta * (x - _mean[i]);
+            }
+        }
+
+        public EncodedColumn Build(DataViewSchema.Column column, int offset, int maxCategories)
+        {
+            var source = request.Source;
+            switch (request.Kind)
+            {
+                case VaeColumnKind.Numeric:
+                {
+                    var means = new float[_mean.Length];
+                    var stds = new float[_mean.Length];
+                    for (var i = 0; i < means.Length; i++)
+                    {
+                        means[i] = (float)_mean[i];
+                        var std = Math.Sqrt(_m2[i] / _count);
+                        // A constant (or numerically constant) feature keeps scale 1: it encodes to 0.
+                        stds[i] = std > 1e-8 * Math.Max(1.0, Math.Abs(_mean[i])) && double.IsFinite(std) ? (float)std : 1f;
+                    }
+
+                    return new EncodedColumn(request.Name, request.Kind, request.Weight, source, offset, means.Length, means, stds, []);
+                }
+
+                case VaeColumnKind.Binary:
+                    return new EncodedColumn(request.Name, request.Kind, request.Weight, source, offset, source.ItemCount, [], [], []);
+
+                default:
+                {
+                    string[] categories;
+                    if (source.Item == ItemKind.Text)
+                    {
+                        // Most frequent first; ties in ordinal order, so the encoding does not depend on row order.
+                        categories = _counts
+                            .OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
+                            .Take(maxCategories).Select(p => p.Key)
+                            .Append(VaeColumnInfo.OtherCategory).ToArray();
+                    }
+                    else
+                    {
+                        categories = KeyNames(column, (int)source.KeyCount);
+                    }
+
+                    return new EncodedColumn(request.Name, request.Kind, request.Weight, source, offset, categories.Length, [], [], categories);
+                }
+            }
+        }
+
+        private static string[] KeyNames(DataViewSchema.Column column, int count)
+        {
+            var names = Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            if (column.HasKeyValues())
+            {
+                VBuffer<ReadOnlyMemory<char>> values = default;
+                column.GetKeyValues(ref values);
+                var dense = values.DenseValues().ToArray();
+                for (var i = 0; i < Math.Min(count, dense.Length); i++)
+                {
+                    names[i] = dense[i].ToString();
+                }
+            }
+
+            return names;
+        }
+    }
+}

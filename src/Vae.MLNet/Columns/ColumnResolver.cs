@@ -1,0 +1,140 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Vae.MLNet.Columns;
+
+/// <summary>Checks requested columns against a schema and resolves their kinds. The same rules serve
+/// <c>GetOutputSchema</c> (a <see cref="SchemaShape"/>), <c>Fit</c> and <c>Transform</c> (a <see cref="DataViewSchema"/>).</summary>
+internal static class ColumnResolver
+{
+    /// <summary>Validates the list itself: not empty, no empty or duplicate names, finite non-negative weights.</summary>
+    public static void CheckList(IReadOnlyList<VaeColumn>? columns, string parameterName)
+    {
+        if (columns is null || columns.Count == 0)
+        {
+            throw new ArgumentOutOfRangeException(parameterName, "At least one input column is required.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var column in columns)
+        {
+            if (column is null || string.IsNullOrWhiteSpace(column.Name))
+            {
+                throw new ArgumentOutOfRangeException(parameterName, "Input column names must not be null or empty.");
+            }
+
+            if (!seen.Add(column.Name))
+            {
+                throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' is listed more than once.");
+            }
+
+            if (!(column.Weight >= 0) || double.IsInfinity(column.Weight))
+            {
+                throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' has weight {column.Weight}; weights must be finite and not negative.");
+            }
+
+            if (!Enum.IsDefined(column.Kind))
+            {
+                throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' has an unknown kind {column.Kind}.");
+            }
+        }
+    }
+
+    /// <summary>Resolves every column against a real schema.</summary>
+    public static ColumnRequest[] Resolve(DataViewSchema schema, IReadOnlyList<VaeColumn> columns, string parameterName)
+    {
+        CheckList(columns, parameterName);
+        var requests = new ColumnRequest[columns.Count];
+        for (var i = 0; i < columns.Count; i++)
+        {
+            var column = columns[i];
+            var found = schema.GetColumnOrNull(column.Name)
+                ?? throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' is not in the data.");
+            if (!SourceType.TryFrom(found.Type, out var source, out var problem))
+            {
+                throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' {problem}.");
+            }
+
+            requests[i] = new ColumnRequest(column.Name, source, ResolveKind(column, source.Item, parameterName), column.Weight);
+        }
+
+        return requests;
+    }
+
+    /// <summary>Checks every column against a schema shape (before any data is seen).</summary>
+    public static void Check(SchemaShape shape, IReadOnlyList<VaeColumn> columns, string parameterName)
+    {
+        CheckList(columns, parameterName);
+        foreach (var column in columns)
+        {
+            if (!shape.TryFindColumn(column.Name, out var found))
+            {
+                throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' is not in the data.");
+            }
+
+            if (found.Kind == SchemaShape.Column.VectorKind.VariableVector)
+            {
+                throw new ArgumentOutOfRangeException(parameterName,
+                    $"Input column '{column.Name}' is a vector of variable size ({found.GetTypeString()}); only scalars and fixed-size vectors are supported.");
+            }
+
+            var isVector = found.Kind == SchemaShape.Column.VectorKind.Vector;
+            ItemKind item;
+            if (found.IsKey)
+            {
+                item = ItemKind.Key;
+            }
+            else if (found.ItemType is TextDataViewType)
+            {
+                item = ItemKind.Text;
+            }
+            else if (found.ItemType is BooleanDataViewType)
+            {
+                item = ItemKind.Boolean;
+            }
+            else if (found.ItemType is NumberDataViewType)
+            {
+                item = ItemKind.Single; // any number: only "is it a number" matters here
+            }
+            else
+            {
+                throw new ArgumentOutOfRangeException(parameterName,
+                    $"Input column '{column.Name}' has an unsupported type ({found.GetTypeString()}); numeric, Boolean, key and text columns are supported.");
+            }
+
+            if (isVector && item is ItemKind.Key or ItemKind.Text)
+            {
+                throw new ArgumentOutOfRangeException(parameterName,
+                    $"Input column '{column.Name}' is a vector of {(item == ItemKind.Key ? "keys" : "text")} ({found.GetTypeString()}); give each categorical as its own scalar key or text column.");
+            }
+
+            ResolveKind(column, item, parameterName);
+        }
+    }
+
+    private static VaeColumnKind ResolveKind(VaeColumn column, ItemKind item, string parameterName)
+    {
+        var isNumber = item is not (ItemKind.Boolean or ItemKind.Text or ItemKind.Key);
+        switch (column.Kind)
+        {
+            case VaeColumnKind.Auto:
+                return item switch
+                {
+                    ItemKind.Boolean => VaeColumnKind.Binary,
+                    ItemKind.Text or ItemKind.Key => VaeColumnKind.Categorical,
+                    _ => VaeColumnKind.Numeric,
+                };
+            case VaeColumnKind.Numeric when !isNumber:
+                throw new ArgumentOutOfRangeException(parameterName,
+                    $"Input column '{column.Name}' is declared Numeric but holds {item} values.");
+            case VaeColumnKind.Binary when !(isNumber || item == ItemKind.Boolean):
+                throw new ArgumentOutOfRangeException(parameterName,
+                    $"Input column '{column.Name}' is declared Binary but holds {item} values; Binary takes Booleans or numbers in [0, 1].");
+            case VaeColumnKind.Categorical when item is not (ItemKind.Text or ItemKind.Key):
+                throw new ArgumentOutOfRangeException(parameterName,
+                    $"Input column '{column.Name}' is declared Categorical but holds {item} values; map numbers to keys first (MapValueToKey).");
+            default:
+                return column.Kind;
+        }
+    }
+}

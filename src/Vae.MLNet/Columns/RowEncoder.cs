@@ -1,0 +1,113 @@
+using Microsoft.ML;
+
+namespace Vae.MLNet.Columns;
+
+/// <summary>Encodes the current row of a cursor into the encoded vector: numeric features standardised, categories
+/// one-hot, binary values as they are. Rejects values the model cannot take, naming the column and the row.</summary>
+internal sealed class RowEncoder
+{
+    private readonly ColumnEncoding _encoding;
+    private readonly ValueReader[] _readers;
+    private readonly double[] _scratch;
+
+    public RowEncoder(ColumnEncoding encoding, DataViewRow row)
+    {
+        _encoding = encoding;
+        _readers = new ValueReader[encoding.Columns.Count];
+        var maxItems = 1;
+        for (var i = 0; i < _readers.Length; i++)
+        {
+            var column = encoding.Columns[i];
+            var schemaColumn = row.Schema.GetColumnOrNull(column.Name)
+                ?? throw new InvalidOperationException($"Column '{column.Name}' is missing from the input.");
+            _readers[i] = ValueReader.Create(row, schemaColumn, column.Source);
+            maxItems = Math.Max(maxItems, column.Source.ItemCount);
+        }
+
+        _scratch = new double[maxItems];
+    }
+
+    /// <summary>Writes the current row into <paramref name="destination"/> (the encoding's width).</summary>
+    /// <param name="destination">The row of the encoded matrix.</param>
+    /// <param name="rowIndex">The row's index, for error messages.</param>
+    public void Encode(Span<float> destination, long rowIndex)
+    {
+        destination.Clear();
+        for (var c = 0; c < _readers.Length; c++)
+        {
+            var column = _encoding.Columns[c];
+            var span = destination.Slice(column.Offset, column.Width);
+            var reader = _readers[c];
+            switch (column.Kind)
+            {
+                case VaeColumnKind.Numeric:
+                {
+                    var values = _scratch.AsSpan(0, column.Width);
+                    reader.ReadNumbers(values);
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        var standardised = (values[i] - column.Means[i]) / column.Stds[i];
+                        if (!double.IsFinite(values[i]) || !float.IsFinite((float)standardised))
+                        {
+                            throw InvalidValue(column, rowIndex, i, values[i], "is not a finite number");
+                        }
+
+                        span[i] = (float)standardised;
+                    }
+
+                    break;
+                }
+
+                case VaeColumnKind.Binary:
+                {
+                    var values = _scratch.AsSpan(0, column.Width);
+                    reader.ReadNumbers(values);
+                    for (var i = 0; i < values.Length; i++)
+                    {
+                        if (!(values[i] >= 0 && values[i] <= 1))
+                        {
+                            throw InvalidValue(column, rowIndex, i, values[i], "is outside [0, 1], which binary cross-entropy requires");
+                        }
+
+                        span[i] = (float)values[i];
+                    }
+
+                    break;
+                }
+
+                default:
+                    span[CategoryPosition(column, reader, rowIndex)] = 1f;
+                    break;
+            }
+        }
+    }
+
+    private static int CategoryPosition(EncodedColumn column, ValueReader reader, long rowIndex)
+    {
+        if (column.Source.Item == ItemKind.Text)
+        {
+            return column.CategoryOf(reader.ReadText().Span);
+        }
+
+        var key = reader.ReadKey();
+        if (key == 0)
+        {
+            throw new InvalidOperationException(
+                $"Column '{column.Name}' has a missing key value (0) at row {rowIndex}; categorical key columns need a value.");
+        }
+
+        if (key > (ulong)column.Width)
+        {
+            throw new InvalidOperationException(
+                $"Column '{column.Name}' has key value {key} at row {rowIndex}, beyond its {column.Width} categories.");
+        }
+
+        return (int)(key - 1);
+    }
+
+    internal static InvalidOperationException InvalidValue(EncodedColumn column, long row, int slot, double value, string problem)
+    {
+        var where = column.Source.IsVector ? $" (slot {slot})" : string.Empty;
+        return new InvalidOperationException($"Column '{column.Name}' has the value {value} at row {row}{where}, which {problem}.");
+    }
+}

@@ -1,0 +1,53 @@
+namespace Vae.MLNet;
+
+/// <summary>How a column is encoded for the autoencoder and which reconstruction loss it gets.</summary>
+public enum VaeColumnKind
+{
+    /// <summary>Inferred from the column type: Boolean is <see cref="Binary"/>, key and text are
+    /// <see cref="Categorical"/>, every other numeric type is <see cref="Numeric"/>.</summary>
+    Auto = 0,
+
+    /// <summary>A number or a fixed-size vector of numbers, standardised with the mean and standard deviation learned
+    /// at fit; reconstruction loss: squared error or Gaussian negative log-likelihood
+    /// (see <see cref="VaeNumericLoss"/>).</summary>
+    Numeric,
+
+    /// <summary>A key-typed column, or a text column whose categories are learned at fit; one-hot encoded, with
+    /// softmax cross-entropy over its own categories as reconstruction loss.</summary>
+    Categorical,
+
+    /// <summary>A Boolean, or numbers in [0, 1] (scalar or fixed-size vector); binary cross-entropy with logits.
+    /// Values outside [0, 1] are rejected.</summary>
+    Binary,
+}
+
+/// <summary>An input column of the autoencoder: its name, how it is encoded and how much its reconstruction
+/// counts in the loss.</summary>
+public sealed class VaeColumn
+{
+    /// <summary>Creates the description of an input column.</summary>
+    /// <param name="name">The column's name in the input data.</param>
+    /// <param name="kind">Its kind; <see cref="VaeColumnKind.Auto"/> infers it from the column type.</param>
+    /// <param name="weight">The factor on its reconstruction loss (default 1; 0 keeps it as an input only).</param>
+    public VaeColumn(string name, VaeColumnKind kind = VaeColumnKind.Auto, double weight = 1.0)
+    {
+        Name = name;
+        Kind = kind;
+        Weight = weight;
+    }
+
+    /// <summary>The column's name in the input data.</summary>
+    public string Name { get; }
+
+    /// <summary>Its kind; <see cref="VaeColumnKind.Auto"/> infers it from the column type.</summary>
+    public VaeColumnKind Kind { get; }
+
+    /// <summary>The factor on its reconstruction loss (default 1; 0 keeps it as an input only).</summary>
+    public double Weight { get; }
+
+    /// <summary>A column of the given name with the inferred kind and weight 1.</summary>
+    public static implicit operator VaeColumn(string name) => new(name);
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Kind}, weight {Weight})";
+}

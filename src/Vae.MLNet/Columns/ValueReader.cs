@@ -1,0 +1,122 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Vae.MLNet.Columns;
+
+/// <summary>Reads one input column of the current row in a type-independent form: numbers (and Booleans) as doubles,
+/// keys as their raw value, text as characters.</summary>
+internal abstract class ValueReader
+{
+    public static ValueReader Create(DataViewRow row, DataViewSchema.Column column, SourceType source) => source.Item switch
+    {
+        ItemKind.Text => new TextReader(row.GetGetter<ReadOnlyMemory<char>>(column)),
+        ItemKind.Key => source.KeyRaw switch
+        {
+            ItemKind.Byte => new KeyReader<byte>(row.GetGetter<byte>(column)),
+            ItemKind.UInt16 => new KeyReader<ushort>(row.GetGetter<ushort>(column)),
+            ItemKind.UInt32 => new KeyReader<uint>(row.GetGetter<uint>(column)),
+            _ => new KeyReader<ulong>(row.GetGetter<ulong>(column)),
+        },
+        ItemKind.Boolean => Numbers<bool>(row, column, source),
+        ItemKind.Single => Numbers<float>(row, column, source),
+        ItemKind.Double => Numbers<double>(row, column, source),
+        ItemKind.SByte => Numbers<sbyte>(row, column, source),
+        ItemKind.Byte => Numbers<byte>(row, column, source),
+        ItemKind.Int16 => Numbers<short>(row, column, source),
+        ItemKind.UInt16 => Numbers<ushort>(row, column, source),
+        ItemKind.Int32 => Numbers<int>(row, column, source),
+        ItemKind.UInt32 => Numbers<uint>(row, column, source),
+        ItemKind.Int64 => Numbers<long>(row, column, source),
+        ItemKind.UInt64 => Numbers<ulong>(row, column, source),
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source.Item, "unsupported item kind"),
+    };
+
+    /// <summary>Writes the row's values (one per slot) as doubles.</summary>
+    public virtual void ReadNumbers(Span<double> destination) => throw new InvalidOperationException();
+
+    /// <summary>The row's raw key value (0 is missing).</summary>
+    public virtual ulong ReadKey() => throw new InvalidOperationException();
+
+    /// <summary>The row's text.</summary>
+    public virtual ReadOnlyMemory<char> ReadText() => throw new InvalidOperationException();
+
+    private static ValueReader Numbers<T>(DataViewRow row, DataViewSchema.Column column, SourceType source) =>
+        source.IsVector ? new VectorReader<T>(row.GetGetter<VBuffer<T>>(column)) : new ScalarReader<T>(row.GetGetter<T>(column));
+
+    internal static double ToDouble<T>(T value)
+    {
+        // Each branch folds away for the value type it is compiled for.
+        if (typeof(T) == typeof(float)) { return (float)(object)value!; }
+        if (typeof(T) == typeof(double)) { return (double)(object)value!; }
+        if (typeof(T) == typeof(bool)) { return (bool)(object)value! ? 1.0 : 0.0; }
+        if (typeof(T) == typeof(sbyte)) { return (sbyte)(object)value!; }
+        if (typeof(T) == typeof(byte)) { return (byte)(object)value!; }
+        if (typeof(T) == typeof(short)) { return (short)(object)value!; }
+        if (typeof(T) == typeof(ushort)) { return (ushort)(object)value!; }
+        if (typeof(T) == typeof(int)) { return (int)(object)value!; }
+        if (typeof(T) == typeof(uint)) { return (uint)(object)value!; }
+        if (typeof(T) == typeof(long)) { return (long)(object)value!; }
+        if (typeof(T) == typeof(ulong)) { return (ulong)(object)value!; }
+        throw new NotSupportedException(typeof(T).Name);
+    }
+
+    private sealed class ScalarReader<T>(ValueGetter<T> getter) : ValueReader
+    {
+        private T _value = default!;
+
+        public override void ReadNumbers(Span<double> destination)
+        {
+            getter(ref _value);
+            destination[0] = ToDouble(_value);
+        }
+    }
+
+    private sealed class VectorReader<T>(ValueGetter<VBuffer<T>> getter) : ValueReader
+    {
+        private VBuffer<T> _value;
+
+        public override void ReadNumbers(Span<double> destination)
+        {
+            getter(ref _value);
+            var values = _value.GetValues();
+            if (_value.IsDense)
+            {
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = ToDouble(values[i]);
+                }
+
+                return;
+            }
+
+            destination.Clear();
+            var indices = _value.GetIndices();
+            for (var i = 0; i < indices.Length; i++)
+            {
+                destination[indices[i]] = ToDouble(values[i]);
+            }
+        }
+    }
+
+    private sealed class KeyReader<T>(ValueGetter<T> getter) : ValueReader
+    {
+        private T _value = default!;
+
+        public override ulong ReadKey()
+        {
+            getter(ref _value);
+            return (ulong)ToDouble(_value);
+        }
+    }
+
+    private sealed class TextReader(ValueGetter<ReadOnlyMemory<char>> getter) : ValueReader
+    {
+        private ReadOnlyMemory<char> _value;
+
+        public override ReadOnlyMemory<char> ReadText()
+        {
+            getter(ref _value);
+            return _value;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using Vae.MLNet.Objective;
+using static TorchSharp.torch;
+
+namespace Vae.MLNet.Model;
+
+/// <summary>The VAE as a TorchSharp module: encoder MLP to (mu, log-variance), decoder MLP to one output per encoded
+/// feature. The decoder's last layer holds the heads of every column side by side (each column's span of outputs
+/// is its head), so all heads run as one matrix product.</summary>
+internal sealed class VaeNetwork : nn.Module
+{
+    private readonly Sequential encoder;
+    private readonly Linear mu;
+    private readonly Linear logvar;
+    private readonly Sequential decoder;
+    private readonly Parameter? numeric_logvar;
+
+    public VaeNetwork(int inputWidth, IReadOnlyList<int> hidden, int latent, VaeActivation activation, double dropout, int numericCount)
+        : base(nameof(VaeNetwork))
+    {
+        InputWidth = inputWidth;
+        Hidden = hidden.ToArray();
+        Latent = latent;
+        Activation = activation;
+        encoder = Stack(inputWidth, Hidden, activation, dropout);
+        var last = Hidden.Length == 0 ? inputWidth : Hidden[^1];
+        mu = nn.Linear(last, latent);
+        logvar = nn.Linear(last, latent);
+        var reversed = Hidden.Reverse().ToArray();
+        decoder = Stack(latent, reversed, activation, dropout);
+        decoder.append(nn.Linear(reversed.Length == 0 ? latent : reversed[^1], inputWidth));
+        // Gaussian NLL: one learned log-variance per numeric feature, starting at 0 (sigma = 1).
+        numeric_logvar = numericCount > 0 ? nn.Parameter(zeros(numericCount)) : null;
+        RegisterComponents();
+    }
+
+    public int InputWidth { get; }
+
+    public int[] Hidden { get; }
+
+    public int Latent { get; }
+
+    public VaeActivation Activation { get; }
+
+    /// <summary>The learned log-variance of the numeric features (Gaussian NLL), if any.</summary>
+    public Tensor? NumericLogVar => numeric_logvar;
+
+    /// <summary>Posterior mean and log-variance (clamped to a safe range) of each row.</summary>
+    public (Tensor Mu, Tensor LogVar) Encode(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = encoder.forward(x);
+        var m = mu.forward(h);
+        var lv = logvar.forward(h).clamp(VaeObjective.LogVarMin, VaeObjective.LogVarMax);
+        return (m.MoveToOuterDisposeScope(), lv.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Decoder outputs: predictions for numeric features, logits for binary and categorical ones.</summary>
+    public Tensor Decode(Tensor z) => decoder.forward(z);
+
+    /// <summary>The weights as managed arrays, for inference without TorchSharp.</summary>
+    public VaeWeights ExportWeights(float[]? numericLogVar)
+    {
+        using var _ = no_grad();
+        var encoderLayers = Linears(encoder).ToArray();
+        var decoderLayers = Linears(decoder).ToArray();
+        // One head computes mu and log-variance together: rows [0, latent) are mu, [latent, 2 latent) the log-variance.
+        var heads = DenseLayer.Stack(DenseLayer.From(mu), DenseLayer.From(logvar));
+        return new VaeWeights(InputWidth, Latent, Activation, encoderLayers, heads, decoderLayers, numericLogVar ?? []);
+    }
+
+    private static IEnumerable<DenseLayer> Linears(Sequential stack) =>
+        stack.children().OfType<Linear>().Select(DenseLayer.From);
+
+    private static Sequential Stack(int input, int[] sizes, VaeActivation activation, double dropout)
+    {
+        var stack = nn.Sequential();
+        var previous = input;
+        foreach (var size in sizes)
+        {
+            stack.append(nn.Linear(previous, size));
+            stack.append(activation switch
+            {
+                VaeActivation.LeakyRelu => nn.LeakyReLU(0.01),
+                VaeActivation.Elu => nn.ELU(),
+                VaeActivation.Silu => nn.SiLU(),
+                VaeActivation.Tanh => nn.Tanh(),
+                _ => nn.ReLU(),
+            });
+            if (dropout > 0)
+            {
+                stack.append(nn.Dropout(dropout));
+            }
+
+            previous = size;
+        }
+
+        return stack;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using TorchSharp.Modules;
+using Vae.MLNet.Columns;
+using static TorchSharp.torch;
+
+namespace Vae.MLNet.Model;
+
+/// <summary>A fully connected layer as managed arrays: <c>y = W x + b</c>, W row-major (Out x In).</summary>
+internal sealed record DenseLayer(int In, int Out, float[] Weight, float[] Bias)
+{
+    public static DenseLayer From(Linear linear)
+    {
+        using var scope = NewDisposeScope();
+        var w = linear.weight!.detach().cpu().contiguous();
+        var b = linear.bias!.detach().cpu().contiguous();
+        return new DenseLayer((int)w.shape[1], (int)w.shape[0], w.data<float>().ToArray(), b.data<float>().ToArray());
+    }
+
+    public static DenseLayer Stack(DenseLayer first, DenseLayer second) =>
+        new(first.In, first.Out + second.Out, [.. first.Weight, .. second.Weight], [.. first.Bias, .. second.Bias]);
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(In);
+        writer.Write(Out);
+        writer.Write(MemoryMarshal.AsBytes(Weight.AsSpan()));
+        writer.Write(MemoryMarshal.AsBytes(Bias.AsSpan()));
+    }
+
+    public static DenseLayer Read(BinaryReader reader)
+    {
+        var input = ModelFormat.CheckCount(reader.ReadInt32(), "layer input size");
+        var output = ModelFormat.CheckCount(reader.ReadInt32(), "layer output size");
+        ModelFormat.Check((long)input * output <= 1 << 28, "a layer is implausibly large");
+        var weight = new float[input * output];
+        var bias = new float[output];
+        ReadExactly(reader, MemoryMarshal.AsBytes(weight.AsSpan()));
+        ReadExactly(reader, MemoryMarshal.AsBytes(bias.AsSpan()));
+        return new DenseLayer(input, output, weight, bias);
+    }
+
+    internal static void ReadExactly(BinaryReader reader, Span<byte> bytes) =>
+        ModelFormat.Check(reader.Read(bytes) == bytes.Length, "the file ends early");
+
+    /// <summary>Loads these values into a TorchSharp layer of the same shape.</summary>
+    public void CopyTo(Linear linear)
+    {
+        using var _ = no_grad();
+        using var w = tensor(Weight, [Out, In]);
+        using var b = tensor(Bias);
+        linear.weight!.copy_(w);
+        linear.bias!.copy_(b);
+    }
+}
+
+/// <summary>The trained network's weights, free of TorchSharp: what the transformer keeps, saves and runs.</summary>
+internal sealed class VaeWeights
+{
+    public VaeWeights(int inputWidth, int latent, VaeActivation activation, DenseLayer[] encoder, DenseLayer heads, DenseLayer[] decoder, float[] numericLogVar)
+    {
+        InputWidth = inputWidth;
+        Latent = latent;
+        Activation = activation;
+        Encoder = encoder;
+        Heads = heads;
+        Decoder = decoder;
+        NumericLogVar = numericLogVar;
+    }
+
+    public int InputWidth { get; }
+
+    public int Latent { get; }
+
+    public VaeActivation Activation { get; }
+
+    /// <summary>Hidden layers of the encoder, each followed by the activation.</summary>
+    public DenseLayer[] Encoder { get; }
+
+    /// <summary>Mu and log-variance heads side by side (2 x latent outputs).</summary>
+    public DenseLayer Heads { get; }
+
+    /// <summary>Decoder layers; all but the last are followed by the activation.</summary>
+    public DenseLayer[] Decoder { get; }
+
+    /// <summary>Learned log-variance per numeric feature (Gaussian NLL), or empty.</summary>
+    public float[] NumericLogVar { get; }
+
+    public int MaxWidth => Encoder.Concat(Decoder).Append(Heads).Max(l => Math.Max(l.In, l.Out));
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(InputWidth);
+        writer.Write(Latent);
+        writer.Write((byte)Activation);
+        writer.Write(Encoder.Length);
+        foreach (var layer in Encoder)
+        {
+            layer.Write(writer);
+        }
+
+        Heads.Write(writer);
+        writer.Write(Decoder.Length);
+        foreach (var layer in Decoder)
+        {
+            layer.Write(writer);
+        }
+
+        writer.Write(NumericLogVar.Length);
+        writer.Write(MemoryMarshal.AsBytes(NumericLogVar.AsSpan()));
+    }
+
+    public static VaeWeights Read(BinaryReader reader)
+    {
+        var inputWidth = ModelFormat.CheckCount(reader.ReadInt32(), "input width");
+        var latent = ModelFormat.CheckCount(reader.ReadInt32(), "latent size");
+        var activation = (VaeActivation)reader.ReadByte();
+        ModelFormat.Check(Enum.IsDefined(activation), "unknown activation");
+        var encoder = new DenseLayer[ModelFormat.CheckCount(reader.ReadInt32(), "encoder depth", 64)];
+        for (var i = 0; i < encoder.Length; i++)
+        {
+            encoder[i] = DenseLayer.Read(reader);
+        }
+
+        var heads = DenseLayer.Read(reader);
+        var decoder = new DenseLayer[ModelFormat.CheckCount(reader.ReadInt32(), "decoder depth", 64)];
+        ModelFormat.Check(decoder.Length > 0, "the decoder has no layers");
+        for (var i = 0; i < decoder.Length; i++)
+        {
+            decoder[i] = DenseLayer.Read(reader);
+        }
+
+        var numericLogVar = new float[ModelFormat.CheckCount(reader.ReadInt32(), "numeric variance count")];
+        DenseLayer.ReadExactly(reader, MemoryMarshal.AsBytes(numericLogVar.AsSpan()));
+
+        // The layers must chain: input -> encoder -> heads (2 x latent) ; latent -> decoder -> input.
+        var width = inputWidth;
+        foreach (var layer in encoder)
+        {
+            ModelFormat.Check(layer.In == width, "encoder layers do not chain");
+            width = layer.Out;
+        }
+
+        ModelFormat.Check(heads.In == width && heads.Out == 2 * latent, "the latent heads do not fit the encoder");
+        width = latent;
+        foreach (var layer in decoder)
+        {
+            ModelFormat.Check(layer.In == width, "decoder layers do not chain");
+            width = layer.Out;
+        }
+
+        ModelFormat.Check(width == inputWidth, "the decoder's output does not match the input width");
+        return new VaeWeights(inputWidth, latent, activation, encoder, heads, decoder, numericLogVar);
+    }
+}

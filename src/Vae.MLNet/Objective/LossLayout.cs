@@ -1,0 +1,137 @@
+using Vae.MLNet.Columns;
+using static TorchSharp.torch;
+
+namespace Vae.MLNet.Objective;
+
+/// <summary>Where each column's loss terms live in the encoded vector, as index tensors on the training device, so
+/// the objective runs a fixed handful of tensor operations whatever the number of columns.</summary>
+internal sealed class LossLayout : IDisposable
+{
+    private readonly List<Tensor> _owned = [];
+
+    public LossLayout(ColumnEncoding encoding, VaeReconstructionReduction reduction, Device device)
+    {
+        ColumnCount = encoding.Columns.Count;
+        Width = encoding.Width;
+        var numeric = new Features();
+        var binary = new Features();
+        var categorical = new List<(EncodedColumn Column, int Index)>();
+        for (var c = 0; c < encoding.Columns.Count; c++)
+        {
+            var column = encoding.Columns[c];
+            // Sum: every feature term counts with the column's weight. ColumnMean: the column's terms are averaged
+            // over its own width, so the column counts once.
+            var scale = (float)(reduction == VaeReconstructionReduction.ColumnMean ? column.Weight / column.Width : column.Weight);
+            switch (column.Kind)
+            {
+                case VaeColumnKind.Numeric:
+                    numeric.Add(column, c, scale);
+                    break;
+                case VaeColumnKind.Binary:
+                    binary.Add(column, c, scale);
+                    break;
+                default:
+                    categorical.Add((column, c));
+                    break;
+            }
+        }
+
+        NumericCount = numeric.Positions.Count;
+        Numeric = numeric.ToTensors(this, device);
+        Binary = binary.ToTensors(this, device);
+
+        // Categorical columns go in groups of similar width (powers of two), each group one padded softmax: a few
+        // operations for any number of columns, at most twice the work of the unpadded widths.
+        Categorical = categorical
+            .GroupBy(p => (int)Math.Ceiling(Math.Log2(p.Column.Width)))
+            .OrderBy(g => g.Key)
+            .Select(g => MakeGroup(g.ToArray(), reduction, device))
+            .ToArray();
+    }
+
+    public int ColumnCount { get; }
+
+    public int Width { get; }
+
+    /// <summary>The number of numeric features (the length of the learned log-variance for Gaussian NLL).</summary>
+    public int NumericCount { get; }
+
+    public FeatureTensors? Numeric { get; }
+
+    public FeatureTensors? Binary { get; }
+
+    public IReadOnlyList<CategoricalGroup> Categorical { get; }
+
+    /// <summary>Positions, owning columns and scale of the element-wise features of one kind.</summary>
+    internal sealed record FeatureTensors(Tensor Positions, Tensor Columns, Tensor Scales);
+
+    /// <summary>Categorical columns of similar width: a (columns x maxWidth) index into the encoded vector, the
+    /// padding mask, the owning column of each row, and each column's scale.</summary>
+    internal sealed record CategoricalGroup(Tensor Gather, Tensor? Padding, int Count, int MaxWidth, Tensor Columns, Tensor Scales);
+
+    private Tensor Own(Tensor tensor)
+    {
+        _owned.Add(tensor);
+        return tensor;
+    }
+
+    private CategoricalGroup MakeGroup((EncodedColumn Column, int Index)[] members, VaeReconstructionReduction reduction, Device device)
+    {
+        var maxWidth = members.Max(m => m.Column.Width);
+        var gather = new long[members.Length * maxWidth];
+        var padding = new bool[gather.Length];
+        var padded = false;
+        for (var i = 0; i < members.Length; i++)
+        {
+            for (var k = 0; k < maxWidth; k++)
+            {
+                var inside = k < members[i].Column.Width;
+                gather[(i * maxWidth) + k] = members[i].Column.Offset + (inside ? k : 0);
+                padding[(i * maxWidth) + k] = !inside;
+                padded |= !inside;
+            }
+        }
+
+        var scales = members.Select(m => (float)(reduction == VaeReconstructionReduction.ColumnMean ? m.Column.Weight / m.Column.Width : m.Column.Weight)).ToArray();
+        return new CategoricalGroup(
+            Own(tensor(gather, device: device)),
+            padded ? Own(tensor(padding, device: device).reshape(members.Length, maxWidth)) : null,
+            members.Length,
+            maxWidth,
+            Own(tensor(members.Select(m => (long)m.Index).ToArray(), device: device)),
+            Own(tensor(scales, device: device)));
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _owned)
+        {
+            t.Dispose();
+        }
+
+        _owned.Clear();
+    }
+
+    private sealed class Features
+    {
+        public List<long> Positions { get; } = [];
+
+        private readonly List<long> _columns = [];
+        private readonly List<float> _scales = [];
+
+        public void Add(EncodedColumn column, int index, float scale)
+        {
+            for (var i = 0; i < column.Width; i++)
+            {
+                Positions.Add(column.Offset + i);
+                _columns.Add(index);
+                _scales.Add(scale);
+            }
+        }
+
+        public FeatureTensors? ToTensors(LossLayout owner, Device device) => Positions.Count == 0 ? null : new FeatureTensors(
+            owner.Own(tensor(Positions.ToArray(), device: device)),
+            owner.Own(tensor(_columns.ToArray(), device: device)),
+            owner.Own(tensor(_scales.ToArray(), device: device)));
+    }
+}

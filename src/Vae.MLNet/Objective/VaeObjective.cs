@@ -1,0 +1,105 @@
+using static TorchSharp.torch;
+
+namespace Vae.MLNet.Objective;
+
+/// <summary>The parts of the objective for one batch, each a batch mean. Tensors belong to the caller's dispose
+/// scope.</summary>
+/// <param name="Total">Reconstruction summed over columns plus beta times the (free-bits floored) KL.</param>
+/// <param name="Reconstruction">Weighted reconstruction loss per column (length: columns).</param>
+/// <param name="Kl">KL(q(z|x) || N(0, I)) per latent dimension, never negative (length: latent size).</param>
+/// <param name="Beta">The KL weight in effect.</param>
+internal sealed record ObjectiveParts(Tensor Total, Tensor Reconstruction, Tensor Kl, double Beta);
+
+/// <summary>The VAE objective (negative evidence lower bound with a KL weight) as a pure function of the network's
+/// outputs: reconstruction per column by its kind's loss, plus the closed-form KL per latent dimension.</summary>
+internal static class VaeObjective
+{
+    /// <summary>Bounds of the log-variance, of the posterior as of the learned numeric variance: the exponentials
+    /// stay finite and the KL stays meaningful.</summary>
+    public const double LogVarMin = -20, LogVarMax = 10;
+
+    /// <summary>TVAE's bounds on the learned standard deviation of numeric features: [0.01, 1].</summary>
+    public static readonly double NumericLogVarMin = 2 * Math.Log(0.01), NumericLogVarMax = 0;
+
+    private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
+
+    /// <summary>Computes the objective.</summary>
+    /// <param name="output">Decoder output (batch x width): predictions for numeric features, logits otherwise.</param>
+    /// <param name="target">The encoded batch (batch x width).</param>
+    /// <param name="mu">Posterior means (batch x latent).</param>
+    /// <param name="logVar">Posterior log-variances (batch x latent).</param>
+    /// <param name="layout">Where each column lives.</param>
+    /// <param name="beta">The KL weight.</param>
+    /// <param name="freeBits">Floor on each dimension's batch-mean KL in the objective (Kingma et al. 2016); 0: none.</param>
+    /// <param name="numericLogVar">Learned log-variance per numeric feature for Gaussian NLL; null: squared error.</param>
+    /// <param name="mask">1 where a value is observed, 0 where missing (batch x width); null: all observed.</param>
+    public static ObjectiveParts Compute(
+        Tensor output, Tensor target, Tensor mu, Tensor logVar, LossLayout layout, double beta, double freeBits,
+        Tensor? numericLogVar = null, Tensor? mask = null)
+    {
+        var reconstruction = zeros(layout.ColumnCount, dtype: output.dtype, device: output.device);
+
+        if (layout.Numeric is { } numeric)
+        {
+            var difference = output.index_select(1, numeric.Positions) - target.index_select(1, numeric.Positions);
+            var terms = difference.square();
+            if (numericLogVar is not null)
+            {
+                var lv = numericLogVar.clamp(NumericLogVarMin, NumericLogVarMax);
+                terms = 0.5 * ((terms * (-lv).exp()) + lv + (2 * HalfLog2Pi));
+            }
+
+            reconstruction = AddFeatures(reconstruction, terms, numeric, mask);
+        }
+
+        if (layout.Binary is { } binary)
+        {
+            var terms = nn.functional.binary_cross_entropy_with_logits(
+                output.index_select(1, binary.Positions), target.index_select(1, binary.Positions), reduction: nn.Reduction.None);
+            reconstruction = AddFeatures(reconstruction, terms, binary, mask);
+        }
+
+        foreach (var group in layout.Categorical)
+        {
+            var shape = new long[] { -1, group.Count, group.MaxWidth };
+            var logits = output.index_select(1, group.Gather).view(shape);
+            var onehot = target.index_select(1, group.Gather).view(shape);
+            if (group.Padding is not null)
+            {
+                // Padding takes no probability and no target mass. A missing category is an all-zero target: no loss.
+                logits = logits.masked_fill(group.Padding, -1e9f);
+                onehot = onehot.masked_fill(group.Padding, 0f);
+            }
+
+            var crossEntropy = -(onehot * logits.log_softmax(-1)).sum(-1);
+            reconstruction = reconstruction.index_add(0, group.Columns, crossEntropy.mean([0]) * group.Scales, 1);
+        }
+
+        var kl = Kl(mu, logVar);
+        var klInObjective = freeBits > 0 ? kl.clamp_min(freeBits) : kl;
+        var total = reconstruction.sum() + (beta * klInObjective.sum());
+        return new ObjectiveParts(total, reconstruction, kl, beta);
+    }
+
+    /// <summary>KL(N(mu, exp(logVar)) || N(0, 1)) per latent dimension, averaged over the batch, in closed form:
+    /// 0.5 (mu^2 + exp(logVar) - 1 - logVar). Rounding cannot make it negative: it is floored at 0.</summary>
+    public static Tensor Kl(Tensor mu, Tensor logVar) =>
+        (0.5 * (mu.square() + logVar.exp() - 1 - logVar)).mean([0]).clamp_min(0);
+
+    /// <summary>The reparameterisation trick: z = mu + exp(0.5 logVar) * eps with eps ~ N(0, I).</summary>
+    public static Tensor Reparameterize(Tensor mu, Tensor logVar, Generator? generator = null)
+    {
+        var eps = randn(mu.shape, dtype: mu.dtype, device: mu.device, generator: generator);
+        return mu + ((0.5 * logVar).exp() * eps);
+    }
+
+    private static Tensor AddFeatures(Tensor reconstruction, Tensor terms, LossLayout.FeatureTensors features, Tensor? mask)
+    {
+        if (mask is not null)
+        {
+            terms = terms * mask.index_select(1, features.Positions);
+        }
+
+        return reconstruction.index_add(0, features.Columns, terms.mean([0]) * features.Scales, 1);
+    }
+}

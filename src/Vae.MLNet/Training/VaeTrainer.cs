@@ -1,0 +1,287 @@
+using System.Diagnostics;
+using TorchSharp;
+using Vae.MLNet.Columns;
+using Vae.MLNet.Model;
+using Vae.MLNet.Objective;
+using static TorchSharp.torch;
+
+namespace Vae.MLNet.Training;
+
+/// <summary>Everything the trainer needs to know, resolved from the user's options.</summary>
+internal sealed record TrainingSettings(
+    int LatentDimension,
+    int[] HiddenLayers,
+    VaeActivation Activation,
+    double Dropout,
+    int Epochs,
+    int BatchSize,
+    double LearningRate,
+    double WeightDecay,
+    double GradientClipNorm,
+    double ValidationFraction,
+    int EarlyStoppingPatience,
+    KlWeight KlWeight,
+    double FreeBits,
+    VaeNumericLoss NumericLoss,
+    VaeReconstructionReduction Reduction,
+    int Seed);
+
+/// <summary>The trained model: its weights as managed arrays and the per-epoch history.</summary>
+internal sealed record TrainingResult(VaeWeights Weights, IReadOnlyList<VaeEpochResult> History);
+
+/// <summary>Trains a <see cref="VaeNetwork"/> on an encoded matrix with Adam. Separate from the model and the
+/// objective; knows nothing of ML.NET.</summary>
+internal static class VaeTrainer
+{
+    private const int ActiveUnitRows = 10_000;
+    private const int EvaluationBatch = 4096;
+
+    /// <summary>Module construction draws from TorchSharp's global generator: seeding and building happen under
+    /// this lock, so concurrent fits with the same seed get the same initial weights.</summary>
+    private static readonly object s_initialization = new();
+
+    public static TrainingResult Train(
+        EncodedMatrix data,
+        ColumnEncoding encoding,
+        TrainingSettings settings,
+        Device device,
+        Action<VaeEpochResult>? onEpoch = null,
+        Action? checkAlive = null,
+        CancellationToken cancellation = default)
+    {
+        using var outer = NewDisposeScope();
+        var width = encoding.Width;
+        var latent = settings.LatentDimension;
+        using var layout = new LossLayout(encoding, settings.Reduction, device);
+        var numericCount = settings.NumericLoss == VaeNumericLoss.GaussianNll ? layout.NumericCount : 0;
+
+        VaeNetwork network;
+        lock (s_initialization)
+        {
+            random.manual_seed(settings.Seed);
+            network = new VaeNetwork(width, settings.HiddenLayers, latent, settings.Activation, settings.Dropout, numericCount);
+        }
+
+        using var _ = network;
+        network.to(device);
+        using var generator = new Generator((ulong)settings.Seed, device);
+
+        var (train, validation) = Split(data, settings, device);
+        var trainRows = (int)train.shape[0];
+        var batchSize = Math.Min(settings.BatchSize, trainRows);
+        var batches = (trainRows + batchSize - 1) / batchSize;
+        var columnNames = encoding.Columns.Select(c => c.Name).ToArray();
+
+        using var optimizer = optim.Adam(network.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay);
+        var history = new List<VaeEpochResult>();
+        var clock = Stopwatch.StartNew();
+        var finalBeta = settings.KlWeight.Target(width, latent);
+        double bestValidation = double.PositiveInfinity;
+        Dictionary<string, Tensor>? best = null;
+        var sinceBest = 0;
+
+        for (var epoch = 1; epoch <= settings.Epochs; epoch++)
+        {
+            network.train();
+            using var permutation = randperm(trainRows, generator: generator, device: device);
+            // Sums over the epoch, kept on the device: [reconstruction per column, KL per dimension, total].
+            using var sums = zeros(columnNames.Length + latent + 1, device: device);
+            double beta = 0;
+            for (var b = 0; b < batches; b++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                checkAlive?.Invoke();
+                using var scope = NewDisposeScope();
+                var start = b * batchSize;
+                var rows = Math.Min(batchSize, trainRows - start);
+                var x = train.index_select(0, permutation.narrow(0, start, rows));
+                var (mu, logVar) = network.Encode(x);
+                var z = VaeObjective.Reparameterize(mu, logVar, generator);
+                var output = network.Decode(z);
+                beta = settings.KlWeight.At(epoch - 1 + ((b + 1.0) / batches), width, latent);
+                var parts = VaeObjective.Compute(output, x, mu, logVar, layout, beta, settings.FreeBits, network.NumericLogVar);
+
+                var total = parts.Total.item<float>();
+                if (!float.IsFinite(total))
+                {
+                    throw Diverged(parts, columnNames, epoch, b + 1);
+                }
+
+                optimizer.zero_grad();
+                parts.Total.backward();
+                var norm = settings.GradientClipNorm > 0
+                    ? nn.utils.clip_grad_norm_(network.parameters(), settings.GradientClipNorm)
+                    : 0;
+                if (!double.IsFinite(norm))
+                {
+                    throw new VaeTrainingException("gradient", epoch, b + 1,
+                        $"Training diverged at epoch {epoch}, batch {b + 1}: the gradient is not finite (loss {total}). Lower the learning rate or set a gradient clip.");
+                }
+
+                optimizer.step();
+                using (no_grad())
+                {
+                    sums.add_(cat([parts.Reconstruction.detach(), parts.Kl.detach(), parts.Total.detach().reshape(1)]) * rows);
+                }
+            }
+
+            var means = ToDoubles(sums).Select(v => v / trainRows).ToArray();
+            var (validationLoss, validationRecon, validationKl) = validation is null
+                ? ((double?)null, (double?)null, (double?)null)
+                : Evaluate(network, validation, layout, finalBeta, settings);
+            var result = new VaeEpochResult(
+                epoch,
+                means[^1],
+                columnNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => means[p.i]),
+                means.Skip(columnNames.Length).Take(latent).ToArray(),
+                beta,
+                ActiveUnits(network, train),
+                validationLoss,
+                validationRecon,
+                validationKl,
+                clock.Elapsed);
+            history.Add(result);
+            onEpoch?.Invoke(result);
+
+            if (validationLoss is { } loss)
+            {
+                if (loss < bestValidation)
+                {
+                    bestValidation = loss;
+                    sinceBest = 0;
+                    DisposeAll(best);
+                    best = Snapshot(network);
+                }
+                else if (++sinceBest >= settings.EarlyStoppingPatience)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (best is not null)
+        {
+            network.load_state_dict(best);
+            DisposeAll(best);
+        }
+
+        var weights = network.ExportWeights(NumericLogVar(network));
+        CheckFinite(weights, history.Count);
+        return new TrainingResult(weights, history);
+    }
+
+    /// <summary>Splits off the validation rows (a seeded shuffle) and moves both parts to the device.</summary>
+    private static (Tensor Train, Tensor? Validation) Split(EncodedMatrix data, TrainingSettings settings, Device device)
+    {
+        var all = tensor(data.Values, [data.Rows, data.Width]);
+        var validationRows = (int)Math.Floor(data.Rows * settings.ValidationFraction);
+        if (validationRows == 0 || validationRows == data.Rows)
+        {
+            return (all.to(device), null);
+        }
+
+        var order = Enumerable.Range(0, data.Rows).ToArray();
+        new Random(settings.Seed).Shuffle(order);
+        using var validationIndex = tensor(order.AsSpan(0, validationRows).ToArray().Select(i => (long)i).ToArray());
+        using var trainIndex = tensor(order.AsSpan(validationRows).ToArray().Select(i => (long)i).ToArray());
+        return (all.index_select(0, trainIndex).to(device), all.index_select(0, validationIndex).to(device));
+    }
+
+    /// <summary>Validation objective at the final KL weight, with a fixed noise seed so epochs are comparable.</summary>
+    private static (double?, double?, double?) Evaluate(VaeNetwork network, Tensor validation, LossLayout layout, double beta, TrainingSettings settings)
+    {
+        network.eval();
+        using var _ = no_grad();
+        var generator = new Generator((ulong)settings.Seed + 1, validation.device);
+        var rows = (int)validation.shape[0];
+        double total = 0, reconstruction = 0, kl = 0;
+        for (var start = 0; start < rows; start += EvaluationBatch)
+        {
+            using var scope = NewDisposeScope();
+            var count = Math.Min(EvaluationBatch, rows - start);
+            var x = validation.narrow(0, start, count);
+            var (mu, logVar) = network.Encode(x);
+            var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));
+            var parts = VaeObjective.Compute(output, x, mu, logVar, layout, beta, settings.FreeBits, network.NumericLogVar);
+            total += parts.Total.item<float>() * count;
+            reconstruction += parts.Reconstruction.sum().item<float>() * count;
+            kl += parts.Kl.sum().item<float>() * count;
+        }
+
+        generator.Dispose();
+        return (total / rows, reconstruction / rows, kl / rows);
+    }
+
+    /// <summary>Burda et al.'s active units: dimensions with Cov_x(E[z|x]) &gt; 0.01.</summary>
+    private static int ActiveUnits(VaeNetwork network, Tensor train)
+    {
+        network.eval();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var sample = train.narrow(0, 0, Math.Min(ActiveUnitRows, (int)train.shape[0]));
+        var (mu, _) = network.Encode(sample);
+        if (mu.shape[0] < 2)
+        {
+            return 0;
+        }
+
+        return (int)(mu.var(0, unbiased: false) > 0.01).sum().item<long>();
+    }
+
+    private static VaeTrainingException Diverged(ObjectiveParts parts, string[] columns, int epoch, int batch)
+    {
+        var reconstruction = ToDoubles(parts.Reconstruction);
+        var kl = ToDoubles(parts.Kl);
+        var term = Enumerable.Range(0, columns.Length).Where(i => !double.IsFinite(reconstruction[i]))
+            .Select(i => $"reconstruction of column '{columns[i]}'")
+            .Concat(Enumerable.Range(0, kl.Length).Where(j => !double.IsFinite(kl[j])).Select(j => $"KL of latent dimension {j}"))
+            .FirstOrDefault() ?? "total loss";
+        return new VaeTrainingException(term, epoch, batch,
+            $"Training diverged at epoch {epoch}, batch {batch}: the {term} is not a finite number. Lower the learning rate, set a gradient clip, or check that column's values.");
+    }
+
+    private static void CheckFinite(VaeWeights weights, int epoch)
+    {
+        var layers = weights.Encoder.Concat(weights.Decoder).Append(weights.Heads);
+        if (layers.Any(l => !l.Weight.All(float.IsFinite) || !l.Bias.All(float.IsFinite)) || !weights.NumericLogVar.All(float.IsFinite))
+        {
+            throw new VaeTrainingException("weights", epoch, 0, $"Training diverged by epoch {epoch}: the weights are not finite numbers.");
+        }
+    }
+
+    private static float[]? NumericLogVar(VaeNetwork network)
+    {
+        if (network.NumericLogVar is not { } lv)
+        {
+            return null;
+        }
+
+        using var scope = NewDisposeScope();
+        return lv.detach().cpu().data<float>().ToArray();
+    }
+
+    private static Dictionary<string, Tensor> Snapshot(VaeNetwork network)
+    {
+        using var _ = no_grad();
+        return network.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().clone().MoveToOuterDisposeScope());
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor>? state)
+    {
+        if (state is null)
+        {
+            return;
+        }
+
+        foreach (var t in state.Values)
+        {
+            t.Dispose();
+        }
+    }
+
+    internal static double[] ToDoubles(Tensor t)
+    {
+        using var scope = NewDisposeScope();
+        return t.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
+    }
+}
