@@ -46,6 +46,20 @@ internal sealed class VaeNetwork : nn.Module
     /// <summary>The learned log-variance of the numeric features (Gaussian NLL), if any.</summary>
     public Tensor? NumericLogVar => numeric_logvar;
 
+    /// <summary>Draws every weight and bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (TorchSharp's default for Linear)
+    /// with the given generator, so initialisation depends on the seed alone, not on TorchSharp's process-wide
+    /// generator that other code may be using concurrently.</summary>
+    public void Initialize(Generator generator)
+    {
+        using var _ = no_grad();
+        foreach (var linear in Linears())
+        {
+            var bound = 1.0 / Math.Sqrt(linear.weight!.shape[1]);
+            linear.weight!.uniform_(-bound, bound, generator);
+            linear.bias!.uniform_(-bound, bound, generator);
+        }
+    }
+
     /// <summary>Posterior mean and log-variance (clamped to a safe range) of each row.</summary>
     public (Tensor Mu, Tensor LogVar) Encode(Tensor x)
     {
@@ -72,6 +86,9 @@ internal sealed class VaeNetwork : nn.Module
 
     private static IEnumerable<DenseLayer> Linears(Sequential stack) =>
         stack.children().OfType<Linear>().Select(DenseLayer.From);
+
+    private IEnumerable<Linear> Linears() =>
+        encoder.children().OfType<Linear>().Append(mu).Append(logvar).Concat(decoder.children().OfType<Linear>());
 
     private static Sequential Stack(int input, int[] sizes, VaeActivation activation, double dropout)
     {

@@ -36,10 +36,6 @@ internal static class VaeTrainer
     private const int ActiveUnitRows = 10_000;
     private const int EvaluationBatch = 4096;
 
-    /// <summary>Module construction draws from TorchSharp's global generator: seeding and building happen under
-    /// this lock, so concurrent fits with the same seed get the same initial weights.</summary>
-    private static readonly object s_initialization = new();
-
     public static TrainingResult Train(
         EncodedMatrix data,
         ColumnEncoding encoding,
@@ -55,14 +51,19 @@ internal static class VaeTrainer
         using var layout = new LossLayout(encoding, settings.Reduction, device);
         var numericCount = settings.NumericLoss == VaeNumericLoss.GaussianNll ? layout.NumericCount : 0;
 
-        VaeNetwork network;
-        lock (s_initialization)
+        // Initialisation, shuffling and sampling draw from generators of this fit's own. Dropout alone draws from
+        // TorchSharp's process-wide generator, seeded here.
+        if (settings.Dropout > 0)
         {
             random.manual_seed(settings.Seed);
-            network = new VaeNetwork(width, settings.HiddenLayers, latent, settings.Activation, settings.Dropout, numericCount);
         }
 
-        using var _ = network;
+        using var network = new VaeNetwork(width, settings.HiddenLayers, latent, settings.Activation, settings.Dropout, numericCount);
+        using (var initialization = new Generator((ulong)settings.Seed))
+        {
+            network.Initialize(initialization);
+        }
+
         network.to(device);
         using var generator = new Generator((ulong)settings.Seed, device);
 

@@ -1,0 +1,100 @@
+namespace Vae.MLNet;
+
+/// <summary>Everything a <see cref="VariationalAutoencoderEstimator"/> can be told. Each default is defined once, in
+/// <see cref="VariationalAutoencoderEstimator.Defaults"/>.</summary>
+public sealed class VariationalAutoencoderOptions
+{
+    /// <summary>The output column: the posterior mean E[z|x], a vector of <see cref="LatentDimension"/> floats.</summary>
+    public string OutputColumnName { get; set; } = VariationalAutoencoderEstimator.Defaults.OutputColumnName;
+
+    /// <summary>The input columns, each with its kind and loss weight. A string converts to a column of inferred kind
+    /// and weight 1.</summary>
+    public IList<VaeColumn> Columns { get; set; } = new List<VaeColumn>();
+
+    /// <summary>Size of the latent space (default 8).</summary>
+    public int LatentDimension { get; set; } = VariationalAutoencoderEstimator.Defaults.LatentDimension;
+
+    /// <summary>Hidden layer sizes of the encoder; the decoder mirrors them (default 128, 128, as TVAE).</summary>
+    public IList<int> HiddenLayers { get; set; } = VariationalAutoencoderEstimator.Defaults.HiddenLayers.ToList();
+
+    /// <summary>Activation after each hidden layer (default ReLU).</summary>
+    public VaeActivation Activation { get; set; } = VariationalAutoencoderEstimator.Defaults.Activation;
+
+    /// <summary>Dropout after each hidden layer during training, in [0, 1) (default 0).</summary>
+    public double Dropout { get; set; } = VariationalAutoencoderEstimator.Defaults.Dropout;
+
+    /// <summary>Passes over the training data (default 30).</summary>
+    public int Epochs { get; set; } = VariationalAutoencoderEstimator.Defaults.Epochs;
+
+    /// <summary>Rows per optimisation step (default 256).</summary>
+    public int BatchSize { get; set; } = VariationalAutoencoderEstimator.Defaults.BatchSize;
+
+    /// <summary>Adam's learning rate (default 1e-3).</summary>
+    public double LearningRate { get; set; } = VariationalAutoencoderEstimator.Defaults.LearningRate;
+
+    /// <summary>Adam's weight decay (default 1e-5, as TVAE).</summary>
+    public double WeightDecay { get; set; } = VariationalAutoencoderEstimator.Defaults.WeightDecay;
+
+    /// <summary>Largest gradient norm per step; larger gradients are scaled down. 0 turns clipping off (default 5).</summary>
+    public double GradientClipNorm { get; set; } = VariationalAutoencoderEstimator.Defaults.GradientClipNorm;
+
+    /// <summary>Fraction of rows held out to measure validation loss each epoch, in [0, 1) (default 0: none). With
+    /// validation, training stops early when the validation loss has not improved for
+    /// <see cref="EarlyStoppingPatience"/> epochs, and the best epoch's weights are kept.</summary>
+    public double ValidationFraction { get; set; } = VariationalAutoencoderEstimator.Defaults.ValidationFraction;
+
+    /// <summary>Epochs without validation improvement before training stops (default 10).</summary>
+    public int EarlyStoppingPatience { get; set; } = VariationalAutoencoderEstimator.Defaults.EarlyStoppingPatience;
+
+    /// <summary>The KL weight beta (default 1: the evidence lower bound). Below 1 favours reconstruction, above 1 a
+    /// smoother, more disentangled latent space (beta-VAE).</summary>
+    public double Beta { get; set; } = VariationalAutoencoderEstimator.Defaults.Beta;
+
+    /// <summary>Use beta_norm = beta * latent size / input width (Higgins et al. 2017) as the KL weight, so one beta
+    /// means the same across tables of different widths (default false).</summary>
+    public bool NormalizeBeta { get; set; }
+
+    /// <summary>KL annealing: how the KL weight moves from 0 to beta during training (default constant).</summary>
+    public VaeKlSchedule KlSchedule { get; set; } = VariationalAutoencoderEstimator.Defaults.KlSchedule;
+
+    /// <summary>Length in epochs of the linear or sigmoid warm-up (default 10).</summary>
+    public double AnnealingEpochs { get; set; } = VariationalAutoencoderEstimator.Defaults.AnnealingEpochs;
+
+    /// <summary>Number of cycles of the cyclical schedule over the whole training (default 4).</summary>
+    public int AnnealingCycles { get; set; } = VariationalAutoencoderEstimator.Defaults.AnnealingCycles;
+
+    /// <summary>Fraction of each cycle spent ramping up, in (0, 1] (default 0.5, as Fu et al.).</summary>
+    public double CycleRampFraction { get; set; } = VariationalAutoencoderEstimator.Defaults.CycleRampFraction;
+
+    /// <summary>Free bits: each latent dimension's KL counts at least this many nats in the objective, so the model
+    /// gains nothing by collapsing a dimension below it (Kingma et al. 2016; default 0: off).</summary>
+    public double FreeBits { get; set; } = VariationalAutoencoderEstimator.Defaults.FreeBits;
+
+    /// <summary>Reconstruction loss of numeric columns (default squared error).</summary>
+    public VaeNumericLoss NumericLoss { get; set; } = VariationalAutoencoderEstimator.Defaults.NumericLoss;
+
+    /// <summary>How per-feature reconstruction terms add up (default <see cref="VaeReconstructionReduction.Sum"/>).</summary>
+    public VaeReconstructionReduction Reduction { get; set; } = VariationalAutoencoderEstimator.Defaults.Reduction;
+
+    /// <summary>Text categorical columns keep at most this many of their most frequent categories; the rest share
+    /// one "other" bucket with categories first seen at transform time (default 100).</summary>
+    public int MaxCategories { get; set; } = VariationalAutoencoderEstimator.Defaults.MaxCategories;
+
+    /// <summary>Seed of initialisation, shuffling and sampling; null takes the MLContext's seed. Training on CPU is
+    /// reproducible for a given seed.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>If set, an output column with the posterior log-variance (vector of latent size).</summary>
+    public string? LogVarianceColumnName { get; set; }
+
+    /// <summary>If set, an output column with each row's anomaly score: the negative evidence lower bound at the
+    /// posterior mean, i.e. weighted reconstruction loss of x decoded from E[z|x] plus KL(q(z|x) || N(0, I)).
+    /// Higher is more unusual.</summary>
+    public string? ScoreColumnName { get; set; }
+
+    /// <summary>If set, an output column with each row's weighted reconstruction loss alone (the score without KL).</summary>
+    public string? ReconstructionErrorColumnName { get; set; }
+
+    /// <summary>Receives each epoch's figures during <c>Fit</c> (they also go to <c>MLContext.Log</c>).</summary>
+    public IProgress<VaeEpochResult>? Progress { get; set; }
+}

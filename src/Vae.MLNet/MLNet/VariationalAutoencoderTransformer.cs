@@ -1,0 +1,217 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Vae.MLNet;
+using Vae.MLNet.Columns;
+using Vae.MLNet.MLNet;
+using Vae.MLNet.Model;
+
+[assembly: LoadableClass(typeof(VariationalAutoencoderTransformer), null, typeof(SignatureLoadModel),
+    "Variational Autoencoder Transformer", VariationalAutoencoderTransformer.LoaderSignature)]
+
+namespace Vae.MLNet;
+
+/// <summary>A fitted variational autoencoder. <c>Transform</c> appends the posterior mean of each row (and, if
+/// requested, its log-variance, anomaly score and reconstruction error), lazily and in batches; every input column
+/// passes through. Saves and loads with <c>mlContext.Model.Save/Load</c>. Runs without TorchSharp: the trained
+/// weights are evaluated by managed kernels whose results do not depend on batch size or thread.</summary>
+public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposable
+{
+    internal const string LoaderSignature = "VaeMLNetTransformer";
+
+    /// <summary>Rows per batch in <c>Transform</c>'s cursor.</summary>
+    internal const int TransformBatchSize = 512;
+
+    /// <summary>Version of the model blob inside ML.NET's model file.</summary>
+    private const int FormatVersion = 1;
+
+    private readonly IHost _host;
+    private readonly List<VaeEpochResult> _history;
+    private readonly VaeReconstructionReduction _reduction;
+
+    internal VariationalAutoencoderTransformer(
+        IHostEnvironment environment, ColumnEncoding encoding, VaeWeights weights, VaeReconstructionReduction reduction,
+        OutputNames names, IReadOnlyList<VaeEpochResult> history)
+    {
+        _host = environment.Register(nameof(VariationalAutoencoderTransformer));
+        Encoding = encoding;
+        Weights = weights;
+        Names = names;
+        _reduction = reduction;
+        _history = history.ToList();
+        Inference = new VaeInference(weights, encoding, reduction);
+        Columns = encoding.Columns.Select(c => c.ToInfo()).ToArray();
+    }
+
+    /// <summary>Per-epoch figures of the training that produced this model (kept through save and load).</summary>
+    public IReadOnlyList<VaeEpochResult> TrainingHistory => _history.AsReadOnly();
+
+    /// <summary>How each input column is encoded: kind, span, learned statistics and categories.</summary>
+    public IReadOnlyList<VaeColumnInfo> Columns { get; }
+
+    /// <summary>The size of the latent space.</summary>
+    public int LatentDimension => Weights.Latent;
+
+    /// <summary>The name of the latent-mean output column.</summary>
+    public string OutputColumnName => Names.Latent;
+
+    /// <inheritdoc />
+    public bool IsRowToRowMapper => true;
+
+    internal ColumnEncoding Encoding { get; }
+
+    internal VaeWeights Weights { get; }
+
+    internal OutputNames Names { get; }
+
+    internal VaeInference Inference { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException">An input column is missing or its type differs from training.</exception>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        _host.CheckValue(inputSchema, nameof(inputSchema));
+        return new VaeMapper(this, inputSchema).OutputSchema;
+    }
+
+    /// <inheritdoc />
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        _host.CheckValue(inputSchema, nameof(inputSchema));
+        return new VaeMapper(this, inputSchema);
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        _host.CheckValue(input, nameof(input));
+        return new VaeDataView(_host, input, new VaeMapper(this, input.Schema), TransformBatchSize);
+    }
+
+    /// <summary>Decodes latent points into rows of the original columns, in their original types: numbers
+    /// de-standardised, categories as their key or text value (the most likely one), binary columns as Booleans
+    /// or, for numeric columns, as the probability of 1.</summary>
+    /// <param name="latentPoints">Points of <see cref="LatentDimension"/> values each.</param>
+    public IDataView Decode(IEnumerable<float[]> latentPoints)
+    {
+        _host.CheckValue(latentPoints, nameof(latentPoints));
+        var points = latentPoints.ToArray();
+        foreach (var point in points)
+        {
+            if (point is null || point.Length != LatentDimension)
+            {
+                throw new ArgumentOutOfRangeException(nameof(latentPoints), $"Every latent point must have {LatentDimension} values.");
+            }
+        }
+
+        var decoded = DecodeRaw(points);
+        return RowDecoder.ToDataView(_host, Encoding, Weights, decoded, points.Length, random: null);
+    }
+
+    /// <summary>Samples synthetic rows: latent points drawn from the prior N(0, I), decoded, and the categorical and
+    /// binary columns drawn from the decoder's probabilities (numeric columns take the decoder's mean).</summary>
+    /// <param name="count">Number of rows.</param>
+    /// <param name="seed">Seed of the draws; the same seed gives the same rows.</param>
+    public IDataView Generate(int count, int seed = 0)
+    {
+        if (count <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, "The number of rows must be positive.");
+        }
+
+        var random = new Random(seed);
+        var points = new float[count][];
+        for (var i = 0; i < count; i++)
+        {
+            points[i] = new float[LatentDimension];
+            for (var j = 0; j < LatentDimension; j++)
+            {
+                points[i][j] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+            }
+        }
+
+        return RowDecoder.ToDataView(_host, Encoding, Weights, DecodeRaw(points), count, random);
+    }
+
+    private float[] DecodeRaw(float[][] points)
+    {
+        var latent = LatentDimension;
+        var z = new float[points.Length * latent];
+        for (var i = 0; i < points.Length; i++)
+        {
+            points[i].CopyTo(z, i * latent);
+        }
+
+        var decoded = new float[points.Length * Weights.InputWidth];
+        Inference.Decode(z, latent, points.Length, decoded, Inference.CreateWorkspace(Math.Max(1, points.Length)));
+        return decoded;
+    }
+
+    /// <summary>Releases nothing native: the transformer holds managed weights only. Kept so callers can treat it
+    /// like the TorchSharp-based components they dispose.</summary>
+    public void Dispose()
+    {
+    }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        _host.CheckValue(ctx, nameof(ctx));
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(GetVersionInfo());
+        var writer = ctx.Writer;
+        writer.Write(FormatVersion);
+        writer.Write(Names.Latent);
+        WriteOptional(writer, Names.LogVariance);
+        WriteOptional(writer, Names.Score);
+        WriteOptional(writer, Names.ReconstructionError);
+        writer.Write((byte)_reduction);
+        Encoding.Write(writer);
+        Weights.Write(writer);
+        HistoryFormat.Write(writer, _history);
+    }
+
+    private static VersionInfo GetVersionInfo() => new(
+        modelSignature: "VAEMLNET",
+        verWrittenCur: 0x00010001,
+        verReadableCur: 0x00010001,
+        verWeCanReadBack: 0x00010001,
+        loaderSignature: LoaderSignature,
+        loaderAssemblyName: typeof(VariationalAutoencoderTransformer).Assembly.FullName);
+
+    private static VariationalAutoencoderTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        env.CheckValue(ctx, nameof(ctx));
+        ctx.CheckAtModel(GetVersionInfo());
+        var reader = ctx.Reader;
+        try
+        {
+            var version = reader.ReadInt32();
+            ModelFormat.Check(version == FormatVersion, $"format version {version} is not {FormatVersion}");
+            var names = new OutputNames(reader.ReadString(), ReadOptional(reader), ReadOptional(reader), ReadOptional(reader));
+            var reduction = (VaeReconstructionReduction)reader.ReadByte();
+            ModelFormat.Check(Enum.IsDefined(reduction), "unknown reconstruction reduction");
+            var encoding = ColumnEncoding.Read(reader);
+            var weights = VaeWeights.Read(reader);
+            ModelFormat.Check(weights.InputWidth == encoding.Width, "the weights do not fit the column encoding");
+            ModelFormat.Check(weights.NumericLogVar.Length == 0 || weights.NumericLogVar.Length == encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width), "the learned numeric variances do not fit the columns");
+            var history = HistoryFormat.Read(reader);
+            return new VariationalAutoencoderTransformer(env, encoding, weights, reduction, names, history);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("The saved variational autoencoder is corrupt or incompatible: the file ends early.", e);
+        }
+    }
+
+    private static void WriteOptional(BinaryWriter writer, string? value)
+    {
+        writer.Write(value is not null);
+        if (value is not null)
+        {
+            writer.Write(value);
+        }
+    }
+
+    private static string? ReadOptional(BinaryReader reader) => reader.ReadBoolean() ? reader.ReadString() : null;
+}
