@@ -141,13 +141,7 @@ internal static class ColumnEncodingFitter
                 }
                 else
                 {
-                    var key = reader.ReadKey();
-                    if (key == 0 || key > request.Source.KeyCount)
-                    {
-                        throw new InvalidOperationException(key == 0
-                            ? $"Column '{request.Name}' has a missing key value (0) at row {row}; categorical key columns need a value."
-                            : $"Column '{request.Name}' has key value {key} at row {row}, beyond its {request.Source.KeyCount} categories.");
-                    }
+                    RowEncoder.KeyPosition(request.Name, reader.ReadKey(), request.Source.KeyCount, row);
                 }
 
                 return;
@@ -157,20 +151,15 @@ internal static class ColumnEncodingFitter
             for (var i = 0; i < _values.Length; i++)
             {
                 var x = _values[i];
-                var where = request.Source.IsVector ? $" (slot {i})" : string.Empty;
                 if (request.Kind == VaeColumnKind.Binary)
                 {
-                    if (!(x >= 0 && x <= 1))
-                    {
-                        throw new InvalidOperationException(
-                            $"Column '{request.Name}' has the value {x} at row {row}{where}, which is outside [0, 1], which binary cross-entropy requires. Use the Numeric kind for other values.");
-                    }
-
+                    RowEncoder.CheckBinary(request.Name, request.Source.IsVector, x, row, i);
                     continue;
                 }
 
                 if (!double.IsFinite(x) || Math.Abs(x) > float.MaxValue)
                 {
+                    var where = request.Source.IsVector ? $" (slot {i})" : string.Empty;
                     throw new InvalidOperationException(
                         $"Column '{request.Name}' has the value {x} at row {row}{where}, which is not a finite number.");
                 }

@@ -64,11 +64,7 @@ internal sealed class RowEncoder
                     reader.ReadNumbers(values);
                     for (var i = 0; i < values.Length; i++)
                     {
-                        if (!(values[i] >= 0 && values[i] <= 1))
-                        {
-                            throw InvalidValue(column, rowIndex, i, values[i], "is outside [0, 1], which binary cross-entropy requires");
-                        }
-
+                        CheckBinary(column.Name, column.Source.IsVector, values[i], rowIndex, i);
                         span[i] = (float)values[i];
                     }
 
@@ -89,20 +85,37 @@ internal sealed class RowEncoder
             return column.CategoryOf(reader.ReadText().Span);
         }
 
-        var key = reader.ReadKey();
+        return KeyPosition(column.Name, reader.ReadKey(), (ulong)column.Width, rowIndex);
+    }
+
+    /// <summary>The one-hot position of a key value, or an exception naming the column and row for key 0 (missing)
+    /// or a key beyond the column's categories.</summary>
+    internal static int KeyPosition(string column, ulong key, ulong count, long rowIndex)
+    {
         if (key == 0)
         {
             throw new InvalidOperationException(
-                $"Column '{column.Name}' has a missing key value (0) at row {rowIndex}; categorical key columns need a value.");
+                $"Column '{column}' has a missing key value (0) at row {rowIndex}; categorical key columns need a value.");
         }
 
-        if (key > (ulong)column.Width)
+        if (key > count)
         {
             throw new InvalidOperationException(
-                $"Column '{column.Name}' has key value {key} at row {rowIndex}, beyond its {column.Width} categories.");
+                $"Column '{column}' has key value {key} at row {rowIndex}, beyond its {count} categories.");
         }
 
         return (int)(key - 1);
+    }
+
+    /// <summary>Rejects a binary value outside [0, 1], naming the column, row and slot.</summary>
+    internal static void CheckBinary(string column, bool isVector, double value, long rowIndex, int slot)
+    {
+        if (!(value >= 0 && value <= 1))
+        {
+            var where = isVector ? $" (slot {slot})" : string.Empty;
+            throw new InvalidOperationException(
+                $"Column '{column}' has the value {value} at row {rowIndex}{where}, which is outside [0, 1], which binary cross-entropy requires. Use the Numeric kind for other values.");
+        }
     }
 
     internal static InvalidOperationException InvalidValue(EncodedColumn column, long row, int slot, double value, string problem)
