@@ -16,7 +16,7 @@ internal sealed class VaeInference
         _weights = weights;
         _encoding = encoding;
         _scales = encoding.Columns
-            .Select(c => (float)(reduction == VaeReconstructionReduction.ColumnMean ? c.Weight / c.Width : c.Weight))
+            .Select(c => c.LossScale(reduction))
             .ToArray();
     }
 

@@ -19,9 +19,7 @@ internal sealed class LossLayout : IDisposable
         for (var c = 0; c < encoding.Columns.Count; c++)
         {
             var column = encoding.Columns[c];
-            // Sum: every feature term counts with the column's weight. ColumnMean: the column's terms are averaged
-            // over its own width, so the column counts once.
-            var scale = (float)(reduction == VaeReconstructionReduction.ColumnMean ? column.Weight / column.Width : column.Weight);
+            var scale = column.LossScale(reduction);
             switch (column.Kind)
             {
                 case VaeColumnKind.Numeric:
@@ -92,7 +90,7 @@ internal sealed class LossLayout : IDisposable
             }
         }
 
-        var scales = members.Select(m => (float)(reduction == VaeReconstructionReduction.ColumnMean ? m.Column.Weight / m.Column.Width : m.Column.Weight)).ToArray();
+        var scales = members.Select(m => m.Column.LossScale(reduction)).ToArray();
         return new CategoricalGroup(
             Own(tensor(gather, device: device)),
             padded ? Own(tensor(padding, device: device).reshape(members.Length, maxWidth)) : null,
