@@ -12,9 +12,16 @@ internal sealed record EncodedMatrix(float[] Values, int Rows, int Width);
 /// <summary>Learns an encoding from data (one pass) and encodes data with it (one more pass).</summary>
 internal static class ColumnEncodingFitter
 {
-    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, Action? checkAlive = null)
+    /// <param name="data">The training data.</param>
+    /// <param name="requests">The resolved columns.</param>
+    /// <param name="maxCategories">Cap on the learned categories of a text column.</param>
+    /// <param name="missingText">Null: missing values are rejected. Otherwise they are allowed, and these text values
+    /// count as missing.</param>
+    /// <param name="checkAlive">Throws when training is cancelled.</param>
+    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText = null, Action? checkAlive = null)
     {
-        var stats = requests.Select(r => new ColumnStatistics(r)).ToArray();
+        var missing = missingText is null ? null : new HashSet<string>(missingText, StringComparer.Ordinal);
+        var stats = requests.Select(r => new ColumnStatistics(r, missing)).ToArray();
         var active = requests.Select(r => data.Schema[r.Name]).ToArray();
         long row = 0;
         using (var cursor = data.GetRowCursor(active))
@@ -49,12 +56,12 @@ internal static class ColumnEncodingFitter
             offset += columns[c].Width;
         }
 
-        return new ColumnEncoding(columns);
+        return new ColumnEncoding(columns, missingText);
     }
 
     public static EncodedMatrix Encode(IDataView data, ColumnEncoding encoding, Action? checkAlive = null)
     {
-        var width = encoding.Width;
+        var width = encoding.InputWidth;
         var active = encoding.Columns.Select(c => data.Schema[c.Name]).ToArray();
         var known = data.GetRowCount();
         var chunks = new List<float[]>();
@@ -119,29 +126,38 @@ internal static class ColumnEncodingFitter
         return new EncodedMatrix(values, rows, width);
     }
 
-    /// <summary>What one pass learns about one column.</summary>
-    private sealed class ColumnStatistics(ColumnRequest request)
+    /// <summary>What one pass learns about one column. Missing values (when allowed) are left out of every statistic.</summary>
+    private sealed class ColumnStatistics(ColumnRequest request, HashSet<string>? missingText)
     {
         private readonly double[] _mean = new double[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
         private readonly double[] _m2 = new double[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
+        private readonly long[] _observed = new long[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
         private readonly double[] _values = new double[request.Source.ItemCount];
         private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
-        private long _count;
 
         public void Add(ValueReader reader, long row)
         {
-            _count++;
+            var allowMissing = missingText is not null;
             if (request.Kind == VaeColumnKind.Categorical)
             {
                 if (request.Source.Item == ItemKind.Text)
                 {
-                    var lookup = _counts.GetAlternateLookup<ReadOnlySpan<char>>();
                     var text = reader.ReadText().Span;
+                    if (allowMissing && missingText!.GetAlternateLookup<ReadOnlySpan<char>>().Contains(text))
+                    {
+                        return;
+                    }
+
+                    var lookup = _counts.GetAlternateLookup<ReadOnlySpan<char>>();
                     lookup[text] = lookup.TryGetValue(text, out var n) ? n + 1 : 1;
                 }
                 else
                 {
-                    RowEncoder.KeyPosition(request.Name, reader.ReadKey(), request.Source.KeyCount, row);
+                    var key = reader.ReadKey();
+                    if (!(allowMissing && key == 0))
+                    {
+                        RowEncoder.KeyPosition(request.Name, key, request.Source.KeyCount, row);
+                    }
                 }
 
                 return;
@@ -151,6 +167,11 @@ internal static class ColumnEncodingFitter
             for (var i = 0; i < _values.Length; i++)
             {
                 var x = _values[i];
+                if (allowMissing && double.IsNaN(x))
+                {
+                    continue;
+                }
+
                 if (request.Kind == VaeColumnKind.Binary)
                 {
                     RowEncoder.CheckBinary(request.Name, request.Source.IsVector, x, row, i);
@@ -160,13 +181,15 @@ internal static class ColumnEncodingFitter
                 if (!double.IsFinite(x) || Math.Abs(x) > float.MaxValue)
                 {
                     var where = request.Source.IsVector ? $" (slot {i})" : string.Empty;
+                    var hint = allowMissing ? " (NaN counts as missing; infinities do not)" : " (set AllowMissingValues to treat NaN as missing)";
                     throw new InvalidOperationException(
-                        $"Column '{request.Name}' has the value {x} at row {row}{where}, which is not a finite number.");
+                        $"Column '{request.Name}' has the value {x} at row {row}{where}, which is not a finite number{hint}.");
                 }
 
                 // Welford's update: stable for large values and long columns.
+                var count = ++_observed[i];
                 var delta = x - _mean[i];
-                _mean[i] += delta / _count;
+                _mean[i] += delta / count;
                 _m2[i] += delta * (x - _mean[i]);
             }
         }
@@ -183,7 +206,7 @@ internal static class ColumnEncodingFitter
                     for (var i = 0; i < means.Length; i++)
                     {
                         means[i] = (float)_mean[i];
-                        var std = Math.Sqrt(_m2[i] / _count);
+                        var std = _observed[i] == 0 ? 0 : Math.Sqrt(_m2[i] / _observed[i]);
                         // A constant (or numerically constant) feature keeps scale 1: it encodes to 0.
                         stds[i] = std > 1e-8 * Math.Max(1.0, Math.Abs(_mean[i])) && double.IsFinite(std) ? (float)std : 1f;
                     }

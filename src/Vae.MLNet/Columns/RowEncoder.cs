@@ -27,16 +27,19 @@ internal sealed class RowEncoder
         _scratch = new double[maxItems];
     }
 
-    /// <summary>Writes the current row into <paramref name="destination"/> (the encoding's width).</summary>
+    /// <summary>Writes the current row into <paramref name="destination"/> (the encoding's input width: the encoded
+    /// features, then the missing-value indicators when missing values are allowed).</summary>
     /// <param name="destination">The row of the encoded matrix.</param>
     /// <param name="rowIndex">The row's index, for error messages.</param>
     public void Encode(Span<float> destination, long rowIndex)
     {
         destination.Clear();
+        var allowMissing = _encoding.AllowsMissing;
         for (var c = 0; c < _readers.Length; c++)
         {
             var column = _encoding.Columns[c];
             var span = destination.Slice(column.Offset, column.Width);
+            var indicators = allowMissing ? destination.Slice(_encoding.IndicatorOffsets[c], ColumnEncoding.IndicatorCount(column)) : default;
             var reader = _readers[c];
             switch (column.Kind)
             {
@@ -46,10 +49,17 @@ internal sealed class RowEncoder
                     reader.ReadNumbers(values);
                     for (var i = 0; i < values.Length; i++)
                     {
+                        if (allowMissing && double.IsNaN(values[i]))
+                        {
+                            // Missing: the feature's mean (0 once standardised), flagged to the encoder.
+                            indicators[i] = 1f;
+                            continue;
+                        }
+
                         var standardised = (values[i] - column.Means[i]) / column.Stds[i];
                         if (!double.IsFinite(values[i]) || !float.IsFinite((float)standardised))
                         {
-                            throw InvalidValue(column, rowIndex, i, values[i], "is not a finite number");
+                            throw InvalidValue(column, rowIndex, i, values[i], allowMissing ? "is not a finite number (NaN counts as missing; infinities do not)" : "is not a finite number (set AllowMissingValues to treat NaN as missing)");
                         }
 
                         span[i] = (float)standardised;
@@ -64,6 +74,12 @@ internal sealed class RowEncoder
                     reader.ReadNumbers(values);
                     for (var i = 0; i < values.Length; i++)
                     {
+                        if (allowMissing && double.IsNaN(values[i]))
+                        {
+                            indicators[i] = 1f;
+                            continue;
+                        }
+
                         CheckBinary(column.Name, column.Source.IsVector, values[i], rowIndex, i);
                         span[i] = (float)values[i];
                     }
@@ -72,20 +88,35 @@ internal sealed class RowEncoder
                 }
 
                 default:
-                    span[CategoryPosition(column, reader, rowIndex)] = 1f;
+                {
+                    var position = CategoryPosition(column, reader, rowIndex, _encoding);
+                    if (position < 0)
+                    {
+                        // Missing: an all-zero one-hot, which also takes no reconstruction loss.
+                        indicators[0] = 1f;
+                    }
+                    else
+                    {
+                        span[position] = 1f;
+                    }
+
                     break;
+                }
             }
         }
     }
 
-    private static int CategoryPosition(EncodedColumn column, ValueReader reader, long rowIndex)
+    /// <summary>The one-hot position of the row's category, or -1 where it is missing and missing values are allowed.</summary>
+    private static int CategoryPosition(EncodedColumn column, ValueReader reader, long rowIndex, ColumnEncoding encoding)
     {
         if (column.Source.Item == ItemKind.Text)
         {
-            return column.CategoryOf(reader.ReadText().Span);
+            var text = reader.ReadText().Span;
+            return encoding.IsMissingText(text) ? -1 : column.CategoryOf(text);
         }
 
-        return KeyPosition(column.Name, reader.ReadKey(), (ulong)column.Width, rowIndex);
+        var key = reader.ReadKey();
+        return key == 0 && encoding.AllowsMissing ? -1 : KeyPosition(column.Name, key, (ulong)column.Width, rowIndex);
     }
 
     /// <summary>The one-hot position of a key value, or an exception naming the column and row for key 0 (missing)
@@ -95,7 +126,7 @@ internal sealed class RowEncoder
         if (key == 0)
         {
             throw new InvalidOperationException(
-                $"Column '{column}' has a missing key value (0) at row {rowIndex}; categorical key columns need a value.");
+                $"Column '{column}' has a missing key value (0) at row {rowIndex}; categorical key columns need a value unless AllowMissingValues is set.");
         }
 
         if (key > count)

@@ -9,21 +9,41 @@ namespace Vae.MLNet.MLNet;
 /// <summary>Turns decoder outputs back into the original columns and types.</summary>
 internal static class RowDecoder
 {
-    /// <summary>Builds an in-memory view of <paramref name="rows"/> decoded rows. With a random source, categorical
-    /// and binary values are drawn from the decoder's probabilities; without, the most likely value is taken
-    /// (binary numeric columns then give the probability itself).</summary>
+    /// <summary>Builds an in-memory view of <paramref name="rows"/> decoded rows. With a random source, every value is
+    /// drawn from the decoder's distribution (numbers with the model's numeric noise); without, the most likely
+    /// value is taken (binary numeric columns then give the probability itself, numbers the mean).</summary>
     public static IDataView ToDataView(IHostEnvironment env, ColumnEncoding encoding, VaeWeights weights, float[] decoded, int rows, Random? random)
     {
         var builder = new ArrayDataViewBuilder(env);
-        var width = weights.InputWidth;
+        var width = weights.OutputWidth;
+        var numericIndex = 0;
         foreach (var column in encoding.Columns)
         {
             var source = column.Source;
             switch (column.Kind)
             {
                 case VaeColumnKind.Numeric:
-                    AddNumbers(builder, column, rows, (r, i) => (decoded[(r * width) + column.Offset + i] * (double)column.Stds[i]) + column.Means[i]);
+                {
+                    var values = new double[rows * column.Width];
+                    for (var r = 0; r < rows; r++)
+                    {
+                        for (var i = 0; i < column.Width; i++)
+                        {
+                            double standardised = decoded[(r * width) + column.Offset + i];
+                            if (random is not null && weights.NumericNoise.Length > 0)
+                            {
+                                standardised += weights.NumericNoise[numericIndex + i] * Gaussian(random);
+                            }
+
+                            values[(r * column.Width) + i] = (standardised * column.Stds[i]) + column.Means[i];
+                        }
+                    }
+
+                    numericIndex += column.Width;
+                    AddNumbers(builder, column, rows, (r, i) => values[(r * column.Width) + i]);
                     break;
+                }
+
                 case VaeColumnKind.Binary:
                 {
                     var values = new double[rows * column.Width];
@@ -67,6 +87,10 @@ internal static class RowDecoder
 
         return builder.GetDataView(rows);
     }
+
+    /// <summary>A standard normal draw (Box-Muller).</summary>
+    internal static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     private static int Choose(ReadOnlySpan<float> logits, double[] probabilities, Random? random)
     {
@@ -171,7 +195,8 @@ internal static class RowDecoder
         }
     }
 
-    private static T FromDouble<T>(double v)
+    /// <summary>A decoded number in a column's item type: integers rounded and clamped, Booleans at 0.5.</summary>
+    internal static T FromDouble<T>(double v)
     {
         static double Round(double x, double min, double max) => Math.Clamp(Math.Round(x), min, max);
         object result = typeof(T) == typeof(float) ? (float)v

@@ -24,7 +24,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             active[column.Index] = true;
         }
 
-        var passThrough = Enumerable.Range(0, mapper.InputSchema.Count).Where(i => active[i]).Select(i => source.Schema[i]).ToArray();
+        var passThrough = mapper.PassThroughInputs(i => active[i]).Select(i => source.Schema[i]).ToArray();
         var main = source.GetRowCursor(passThrough);
         if (!mapper.NeedsModel(i => active[i]))
         {
@@ -32,7 +32,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
         }
 
         var lookahead = source.GetRowCursor(mapper.InputIndices.Select(i => source.Schema[i]));
-        var computer = new BatchComputer(mapper.Parent.Inference, batchSize, mapper.NeedsScores(i => active[i]));
+        var computer = new BatchComputer(mapper.Parent.Inference, batchSize, mapper.NeedsDecoding(i => active[i]), mapper.NeedsScores(i => active[i]));
         return new Cursor(host, mapper, main, lookahead, active, computer);
     }
 

@@ -4,18 +4,44 @@ using Vae.MLNet.Columns;
 
 namespace Vae.MLNet.MLNet;
 
+/// <summary>What an output column holds.</summary>
+internal enum OutputKind
+{
+    Latent,
+    LogVariance,
+    Score,
+    ReconstructionError,
+    ColumnErrors,
+    Reconstructed,
+    Imputed,
+}
+
+/// <summary>One output column: its kind, its index in the output schema and, for per-column outputs, the input
+/// column (its index in the encoding and in the input schema).</summary>
+internal sealed record OutputColumn(OutputKind Kind, int Index, int EncodingColumn = -1, int InputIndex = -1)
+{
+    /// <summary>Whether the column needs the rows decoded.</summary>
+    public bool Decodes => Kind is OutputKind.Reconstructed or OutputKind.Imputed;
+
+    /// <summary>Whether the column needs the reconstruction losses.</summary>
+    public bool Scores => Kind is OutputKind.Score or OutputKind.ReconstructionError or OutputKind.ColumnErrors;
+}
+
 /// <summary>The transformer applied to one input schema: checks it, builds the output schema, and maps rows one at
 /// a time (for <c>PredictionEngine</c>) with the same arithmetic as the batched cursor.</summary>
 internal sealed class VaeMapper : IRowToRowMapper
 {
+    private readonly OutputColumn?[] _outputs;
+
     public VaeMapper(VariationalAutoencoderTransformer parent, DataViewSchema inputSchema)
     {
         Parent = parent;
         InputSchema = inputSchema;
-        InputIndices = new int[parent.Encoding.Columns.Count];
+        var encoding = parent.Encoding;
+        InputIndices = new int[encoding.Columns.Count];
         for (var i = 0; i < InputIndices.Length; i++)
         {
-            var expected = parent.Encoding.Columns[i];
+            var expected = encoding.Columns[i];
             var found = inputSchema.GetColumnOrNull(expected.Name)
                 ?? throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{expected.Name}' is not in the data.");
             if (!SourceType.TryFrom(found.Type, out var source, out _) || source != expected.Source)
@@ -29,30 +55,60 @@ internal sealed class VaeMapper : IRowToRowMapper
 
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
+        var outputs = new List<OutputColumn>();
+        void Add(string name, DataViewType type, DataViewSchema.Annotations? annotations, OutputKind kind, int column = -1)
+        {
+            builder.AddColumn(name, type, annotations);
+            outputs.Add(new OutputColumn(kind, inputSchema.Count + outputs.Count, column, column < 0 ? -1 : InputIndices[column]));
+        }
+
         var latent = parent.LatentDimension;
         var names = parent.Names;
         var vector = new VectorDataViewType(NumberDataViewType.Single, latent);
-        builder.AddColumn(names.Latent, vector, SlotNames(latent, "z"));
+        Add(names.Latent, vector, SlotNames(Enumerable.Range(0, latent).Select(i => $"z{i}").ToArray()), OutputKind.Latent);
         if (names.LogVariance is { } logVar)
         {
-            builder.AddColumn(logVar, vector, SlotNames(latent, "logvar"));
+            Add(logVar, vector, SlotNames(Enumerable.Range(0, latent).Select(i => $"logvar{i}").ToArray()), OutputKind.LogVariance);
         }
 
         if (names.Score is { } score)
         {
-            builder.AddColumn(score, NumberDataViewType.Single);
+            Add(score, NumberDataViewType.Single, null, OutputKind.Score);
         }
 
         if (names.ReconstructionError is { } error)
         {
-            builder.AddColumn(error, NumberDataViewType.Single);
+            Add(error, NumberDataViewType.Single, null, OutputKind.ReconstructionError);
+        }
+
+        if (names.ColumnErrors is { } columnErrors)
+        {
+            var columnNames = encoding.Columns.Select(c => c.Name).ToArray();
+            Add(columnErrors, new VectorDataViewType(NumberDataViewType.Single, columnNames.Length), SlotNames(columnNames), OutputKind.ColumnErrors);
+        }
+
+        foreach (var (suffix, kind) in new[] { (names.ReconstructionSuffix, OutputKind.Reconstructed), (names.ImputationSuffix, OutputKind.Imputed) })
+        {
+            if (suffix is null)
+            {
+                continue;
+            }
+
+            for (var c = 0; c < encoding.Columns.Count; c++)
+            {
+                // The same type (and key values or slot names) as the input column.
+                var input = inputSchema[InputIndices[c]];
+                Add(encoding.Columns[c].Name + suffix, input.Type, input.Annotations, kind, c);
+            }
         }
 
         OutputSchema = builder.ToSchema();
-        LatentIndex = inputSchema.Count;
-        LogVarIndex = names.LogVariance is null ? -1 : OutputSchema[names.LogVariance].Index;
-        ScoreIndex = names.Score is null ? -1 : OutputSchema[names.Score].Index;
-        ErrorIndex = names.ReconstructionError is null ? -1 : OutputSchema[names.ReconstructionError].Index;
+        Outputs = outputs;
+        _outputs = new OutputColumn?[OutputSchema.Count];
+        foreach (var output in outputs)
+        {
+            _outputs[output.Index] = output;
+        }
     }
 
     public VariationalAutoencoderTransformer Parent { get; }
@@ -64,19 +120,27 @@ internal sealed class VaeMapper : IRowToRowMapper
     /// <summary>Schema indices of the model's input columns, in encoding order.</summary>
     public int[] InputIndices { get; }
 
-    public int LatentIndex { get; }
+    /// <summary>The added columns, in schema order.</summary>
+    public IReadOnlyList<OutputColumn> Outputs { get; }
 
-    public int LogVarIndex { get; }
+    /// <summary>The added column at an output schema index, or null for a pass-through column.</summary>
+    public OutputColumn? OutputAt(int index) => _outputs[index];
 
-    public int ScoreIndex { get; }
+    /// <summary>Whether any of the active columns needs the model to run.</summary>
+    public bool NeedsModel(Func<int, bool> active) => Outputs.Any(o => active(o.Index));
 
-    public int ErrorIndex { get; }
+    /// <summary>Whether the active columns need rows decoded.</summary>
+    public bool NeedsDecoding(Func<int, bool> active) => Outputs.Any(o => o.Decodes && active(o.Index));
 
-    /// <summary>Whether any of the columns needs the model to run.</summary>
-    public bool NeedsModel(Func<int, bool> active) => Enumerable.Range(InputSchema.Count, OutputSchema.Count - InputSchema.Count).Any(active);
+    /// <summary>Whether the active columns need the reconstruction losses.</summary>
+    public bool NeedsScores(Func<int, bool> active) => Outputs.Any(o => o.Scores && active(o.Index));
 
-    /// <summary>Whether the score columns are needed (they need the decoder too).</summary>
-    public bool NeedsScores(Func<int, bool> active) => (ScoreIndex >= 0 && active(ScoreIndex)) || (ErrorIndex >= 0 && active(ErrorIndex));
+    /// <summary>Input columns the pass-through cursor must serve: the active pass-through columns and the inputs of
+    /// active imputed columns (observed values pass through).</summary>
+    public IEnumerable<int> PassThroughInputs(Func<int, bool> active) =>
+        Enumerable.Range(0, InputSchema.Count).Where(active)
+            .Union(Outputs.Where(o => o.Kind == OutputKind.Imputed && active(o.Index)).Select(o => o.InputIndex))
+            .Order();
 
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
     {
@@ -104,7 +168,7 @@ internal sealed class VaeMapper : IRowToRowMapper
             active[column.Index] = true;
         }
 
-        var computer = new BatchComputer(Parent.Inference, 1, NeedsScores(i => active[i]));
+        var computer = new BatchComputer(Parent.Inference, 1, NeedsDecoding(i => active[i]), NeedsScores(i => active[i]));
         RowEncoder? encoder = null;
         long computed = -1;
         return new VaeRow(this, input, active, computer, () =>
@@ -121,17 +185,23 @@ internal sealed class VaeMapper : IRowToRowMapper
         });
     }
 
-    private static DataViewSchema.Annotations SlotNames(int count, string prefix)
+    private static DataViewSchema.Annotations SlotNames(string[] slots)
     {
         var builder = new DataViewSchema.Annotations.Builder();
-        var names = Enumerable.Range(0, count).Select(i => $"{prefix}{i}".AsMemory()).ToArray();
-        builder.Add(AnnotationUtils.Kinds.SlotNames, new VectorDataViewType(TextDataViewType.Instance, count),
+        var names = slots.Select(s => s.AsMemory()).ToArray();
+        builder.Add(AnnotationUtils.Kinds.SlotNames, new VectorDataViewType(TextDataViewType.Instance, names.Length),
             (ref VBuffer<ReadOnlyMemory<char>> value) => value = new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
         return builder.ToAnnotations();
     }
 }
 
 /// <summary>A row of the output: input columns pass through, output columns read the current row of a batch.</summary>
+/// <param name="mapper">The mapper.</param>
+/// <param name="input">The row whose columns pass through (positioned on the current row); imputed columns read
+/// their observed values from it.</param>
+/// <param name="active">Active output columns.</param>
+/// <param name="computer">The batch results.</param>
+/// <param name="current">Brings the batch up to date and returns the current row's index in it.</param>
 internal sealed class VaeRow(VaeMapper mapper, DataViewRow input, bool[] active, BatchComputer computer, Func<int> current) : DataViewRow
 {
     public override DataViewSchema Schema => mapper.OutputSchema;
@@ -151,34 +221,33 @@ internal sealed class VaeRow(VaeMapper mapper, DataViewRow input, bool[] active,
             throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
         }
 
-        if (column.Index < mapper.InputSchema.Count)
+        if (mapper.OutputAt(column.Index) is not { } output)
         {
             return input.GetGetter<TValue>(input.Schema[column.Index]);
         }
 
-        Delegate getter;
-        if (column.Index == mapper.LatentIndex || column.Index == mapper.LogVarIndex)
+        Delegate getter = output.Kind switch
         {
-            var isLatent = column.Index == mapper.LatentIndex;
-            getter = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
-            {
-                var row = current();
-                var source = isLatent ? computer.Mu(row) : computer.LogVar(row);
-                var editor = VBufferEditor.Create(ref value, source.Length);
-                source.CopyTo(editor.Values);
-                value = editor.Commit();
-            });
-        }
-        else if (column.Index == mapper.ScoreIndex)
-        {
-            getter = (ValueGetter<float>)((ref float value) => value = computer.Score(current()));
-        }
-        else
-        {
-            getter = (ValueGetter<float>)((ref float value) => value = computer.ReconstructionError(current()));
-        }
+            OutputKind.Latent => Vector(() => computer.Mu(current())),
+            OutputKind.LogVariance => Vector(() => computer.LogVar(current())),
+            OutputKind.ColumnErrors => Vector(() => computer.ColumnErrors(current())),
+            OutputKind.Score => (ValueGetter<float>)((ref float value) => value = computer.Score(current())),
+            OutputKind.ReconstructionError => (ValueGetter<float>)((ref float value) => value = computer.ReconstructionError(current())),
+            _ => DecodedGetters.Create(mapper.Parent.Encoding, output.EncodingColumn, computer, current,
+                output.Kind == OutputKind.Imputed ? input : null, mapper.InputSchema[output.InputIndex]),
+        };
 
         return getter as ValueGetter<TValue>
             ?? throw new InvalidOperationException($"Column '{column.Name}' has type {column.Type}, not {typeof(TValue).Name}.");
     }
+
+    private delegate ReadOnlySpan<float> SpanSource();
+
+    private static ValueGetter<VBuffer<float>> Vector(SpanSource source) => (ref VBuffer<float> value) =>
+    {
+        var values = source();
+        var editor = VBufferEditor.Create(ref value, values.Length);
+        values.CopyTo(editor.Values);
+        value = editor.Commit();
+    };
 }

@@ -17,6 +17,7 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
     private readonly VariationalAutoencoderOptions _options;
     private readonly VaeColumn[] _columns;
     private readonly int[] _hidden;
+    private readonly string[] _missingText;
 
     internal VariationalAutoencoderEstimator(IHostEnvironment environment, VariationalAutoencoderOptions options)
     {
@@ -25,7 +26,8 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         _host = environment.Register(nameof(VariationalAutoencoderEstimator));
         _columns = options.Columns?.ToArray() ?? [];
         _hidden = options.HiddenLayers?.ToArray() ?? [];
-        Validate(options, _columns, _hidden);
+        _missingText = options.MissingTextValues?.ToArray() ?? [];
+        Validate(options, _columns, _hidden, _missingText);
         _options = options;
     }
 
@@ -94,6 +96,9 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
 
         /// <summary>Cap on learned categories of a text column.</summary>
         public const int MaxCategories = 100;
+
+        /// <summary>Texts that mean "missing" when missing values are allowed: empty and "?".</summary>
+        public static readonly IReadOnlyList<string> MissingTextValues = [string.Empty, "?"];
     }
 
     /// <summary>The output schema, checked before any training: every input column must exist, have a supported
@@ -104,11 +109,16 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         _host.CheckValue(inputSchema, nameof(inputSchema));
         ColumnResolver.Check(inputSchema, _columns, nameof(inputSchema));
         var result = inputSchema.ToDictionary(c => c.Name);
-        foreach (var (name, _) in OutputColumns(_options))
+        foreach (var (name, option) in OutputColumns(_options, _columns))
         {
-            result[name] = name == _options.OutputColumnName || name == _options.LogVarianceColumnName
-                ? new SchemaShape.Column(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, SlotNamesShape())
-                : new SchemaShape.Column(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
+            result[name] = option switch
+            {
+                nameof(_options.OutputColumnName) or nameof(_options.LogVarianceColumnName) or nameof(_options.ColumnErrorsColumnName) =>
+                    new SchemaShape.Column(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, SlotNamesShape()),
+                nameof(_options.ScoreColumnName) or nameof(_options.ReconstructionErrorColumnName) =>
+                    new SchemaShape.Column(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false),
+                _ => Renamed(inputSchema, name, option),
+            };
         }
 
         return new SchemaShape(result.Values);
@@ -144,7 +154,8 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             cancellationToken.ThrowIfCancellationRequested();
         }
 
-        var encoding = ColumnEncodingFitter.Fit(input, requests, _options.MaxCategories, CheckAlive);
+        var encoding = ColumnEncodingFitter.Fit(
+            input, requests, _options.MaxCategories, _options.AllowMissingValues ? _missingText : null, CheckAlive);
         var matrix = ColumnEncodingFitter.Encode(input, encoding, CheckAlive);
         channel.Info(
             "Encoded {0} rows of {1} columns into {2} features; latent size {3}, {4} epochs, batch {5}, seed {6}, device {7}.",
@@ -168,7 +179,16 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             _host, encoding, result.Weights, _options.Reduction, OutputNames.From(_options), result.History);
     }
 
-    internal static IEnumerable<(string Name, string Option)> OutputColumns(VariationalAutoencoderOptions options)
+    /// <summary>A per-column output: the input column's shape under a new name.</summary>
+    private SchemaShape.Column Renamed(SchemaShape inputSchema, string name, string option)
+    {
+        var suffix = option == nameof(_options.ReconstructedColumnSuffix) ? _options.ReconstructedColumnSuffix! : _options.ImputedColumnSuffix!;
+        inputSchema.TryFindColumn(name[..^suffix.Length], out var input);
+        return new SchemaShape.Column(name, input.Kind, input.ItemType, input.IsKey, input.Annotations);
+    }
+
+    /// <summary>Every output column with the option that names it.</summary>
+    internal static IEnumerable<(string Name, string Option)> OutputColumns(VariationalAutoencoderOptions options, IReadOnlyList<VaeColumn> columns)
     {
         yield return (options.OutputColumnName, nameof(options.OutputColumnName));
         if (options.LogVarianceColumnName is { } logVar)
@@ -184,6 +204,28 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         if (options.ReconstructionErrorColumnName is { } error)
         {
             yield return (error, nameof(options.ReconstructionErrorColumnName));
+        }
+
+        if (options.ColumnErrorsColumnName is { } columnErrors)
+        {
+            yield return (columnErrors, nameof(options.ColumnErrorsColumnName));
+        }
+
+        foreach (var (suffix, option) in new[]
+        {
+            (options.ReconstructedColumnSuffix, nameof(options.ReconstructedColumnSuffix)),
+            (options.ImputedColumnSuffix, nameof(options.ImputedColumnSuffix)),
+        })
+        {
+            if (suffix is null)
+            {
+                continue;
+            }
+
+            foreach (var column in columns)
+            {
+                yield return (column.Name + suffix, option);
+            }
         }
     }
 
@@ -214,7 +256,7 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             $"GPU {gpu} was requested (MLContext.GpuDeviceId) but CUDA is not available to TorchSharp and MLContext.FallbackToCpu is false. Reference a TorchSharp CUDA package or allow the fallback.");
     }
 
-    private static void Validate(VariationalAutoencoderOptions options, VaeColumn[] columns, int[] hidden)
+    private static void Validate(VariationalAutoencoderOptions options, VaeColumn[] columns, int[] hidden, string[] missingText)
     {
         ColumnResolver.CheckList(columns, nameof(options.Columns));
         Positive(options.LatentDimension, nameof(options.LatentDimension));
@@ -242,8 +284,13 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         Defined(options.NumericLoss, nameof(options.NumericLoss));
         Defined(options.Reduction, nameof(options.Reduction));
 
+        if (missingText.Any(t => t is null))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options.MissingTextValues), "Missing text values must not be null.");
+        }
+
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, option) in OutputColumns(options))
+        foreach (var (name, option) in OutputColumns(options, columns))
         {
             if (string.IsNullOrWhiteSpace(name))
             {
@@ -286,9 +333,19 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
     }
 }
 
-/// <summary>The output column names a transformer produces (null where not requested).</summary>
-internal sealed record OutputNames(string Latent, string? LogVariance, string? Score, string? ReconstructionError)
+/// <summary>The output columns a transformer produces (null where not requested).</summary>
+/// <param name="Latent">The posterior mean.</param>
+/// <param name="LogVariance">The posterior log-variance.</param>
+/// <param name="Score">The anomaly score (negative ELBO at the posterior mean).</param>
+/// <param name="ReconstructionError">The weighted reconstruction loss.</param>
+/// <param name="ColumnErrors">The weighted reconstruction loss of each input column, as a vector.</param>
+/// <param name="ReconstructionSuffix">Suffix of the per-column reconstructed values.</param>
+/// <param name="ImputationSuffix">Suffix of the per-column imputed values.</param>
+internal sealed record OutputNames(
+    string Latent, string? LogVariance, string? Score, string? ReconstructionError,
+    string? ColumnErrors = null, string? ReconstructionSuffix = null, string? ImputationSuffix = null)
 {
     public static OutputNames From(VariationalAutoencoderOptions options) =>
-        new(options.OutputColumnName, options.LogVarianceColumnName, options.ScoreColumnName, options.ReconstructionErrorColumnName);
+        new(options.OutputColumnName, options.LogVarianceColumnName, options.ScoreColumnName, options.ReconstructionErrorColumnName,
+            options.ColumnErrorsColumnName, options.ReconstructedColumnSuffix, options.ImputedColumnSuffix);
 }

@@ -95,6 +95,34 @@ public sealed class VariationalAutoencoderOptions
     /// <summary>If set, an output column with each row's weighted reconstruction loss alone (the score without KL).</summary>
     public string? ReconstructionErrorColumnName { get; set; }
 
+    /// <summary>If set, an output column with each input column's weighted reconstruction loss (a vector with one slot
+    /// per input column, named after it): which columns make a row unusual. Its slots add up to
+    /// <see cref="ReconstructionErrorColumnName"/>'s value.</summary>
+    public string? ColumnErrorsColumnName { get; set; }
+
+    /// <summary>If set, every input column gets an output column named after it with this suffix (e.g.
+    /// "Reconstructed": "Age" gives "AgeReconstructed"), holding its value decoded from the posterior mean, in the
+    /// input column's own type: numbers de-standardised (integers rounded), categories as their text or key (the most
+    /// likely one), binary columns as Booleans or, for floating-point columns, the probability of 1.</summary>
+    public string? ReconstructedColumnSuffix { get; set; }
+
+    /// <summary>If set, every input column gets an output column named after it with this suffix, holding the input
+    /// value where it is observed and the reconstructed value where it is missing (see
+    /// <see cref="AllowMissingValues"/>). An empty suffix replaces the input columns with their imputed versions.</summary>
+    public string? ImputedColumnSuffix { get; set; }
+
+    /// <summary>Treat missing values as missing instead of rejecting them (HI-VAE style, Nazabal et al. 2020): NaN in
+    /// numeric and binary columns, key value 0 and the texts in <see cref="MissingTextValues"/> in categorical
+    /// columns. A missing value is left out of the statistics learned at fit and of the reconstruction loss, and is
+    /// given to the encoder as its column's mean (or no category) together with a missing-value indicator, so
+    /// <c>Fit</c> and <c>Transform</c> work on incomplete rows. Default false: a missing value stops <c>Fit</c> and
+    /// <c>Transform</c> with an exception naming the column and row.</summary>
+    public bool AllowMissingValues { get; set; }
+
+    /// <summary>Texts that mean "missing" in text categorical columns when <see cref="AllowMissingValues"/> is set
+    /// (default: the empty string and "?").</summary>
+    public IList<string> MissingTextValues { get; set; } = VariationalAutoencoderEstimator.Defaults.MissingTextValues.ToList();
+
     /// <summary>Receives each epoch's figures during <c>Fit</c> (they also go to <c>MLContext.Log</c>).</summary>
     public IProgress<VaeEpochResult>? Progress { get; set; }
 }

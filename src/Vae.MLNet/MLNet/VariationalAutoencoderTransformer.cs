@@ -23,7 +23,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     internal const int TransformBatchSize = 512;
 
     /// <summary>Version of the model blob inside ML.NET's model file.</summary>
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     private readonly IHost _host;
     private readonly List<VaeEpochResult> _history;
@@ -108,8 +108,10 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         return RowDecoder.ToDataView(_host, Encoding, Weights, decoded, points.Length, random: null);
     }
 
-    /// <summary>Samples synthetic rows: latent points drawn from the prior N(0, I), decoded, and the categorical and
-    /// binary columns drawn from the decoder's probabilities (numeric columns take the decoder's mean).</summary>
+    /// <summary>Samples synthetic rows from the generative model: latent points drawn from the prior N(0, I), decoded,
+    /// and every column drawn from the decoder's distribution: categories and binary values from its probabilities,
+    /// numbers from its Gaussian (the learned standard deviation under Gaussian NLL; under squared error the root
+    /// mean square residual measured on the training data). Integer columns are rounded.</summary>
     /// <param name="count">Number of rows.</param>
     /// <param name="seed">Seed of the draws; the same seed gives the same rows.</param>
     public IDataView Generate(int count, int seed = 0)
@@ -126,7 +128,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
             points[i] = new float[LatentDimension];
             for (var j = 0; j < LatentDimension; j++)
             {
-                points[i][j] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+                points[i][j] = (float)RowDecoder.Gaussian(random);
             }
         }
 
@@ -142,7 +144,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
             points[i].CopyTo(z, i * latent);
         }
 
-        var decoded = new float[points.Length * Weights.InputWidth];
+        var decoded = new float[points.Length * Weights.OutputWidth];
         Inference.Decode(z, latent, points.Length, decoded, Inference.CreateWorkspace(Math.Max(1, points.Length)));
         return decoded;
     }
@@ -164,6 +166,9 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         WriteOptional(writer, Names.LogVariance);
         WriteOptional(writer, Names.Score);
         WriteOptional(writer, Names.ReconstructionError);
+        WriteOptional(writer, Names.ColumnErrors);
+        WriteOptional(writer, Names.ReconstructionSuffix);
+        WriteOptional(writer, Names.ImputationSuffix);
         writer.Write((byte)_reduction);
         Encoding.Write(writer);
         Weights.Write(writer);
@@ -188,13 +193,17 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         {
             var version = reader.ReadInt32();
             ModelFormat.Check(version == FormatVersion, $"format version {version} is not {FormatVersion}");
-            var names = new OutputNames(reader.ReadString(), ReadOptional(reader), ReadOptional(reader), ReadOptional(reader));
+            var names = new OutputNames(
+                reader.ReadString(), ReadOptional(reader), ReadOptional(reader), ReadOptional(reader),
+                ReadOptional(reader), ReadOptional(reader), ReadOptional(reader));
             var reduction = (VaeReconstructionReduction)reader.ReadByte();
             ModelFormat.Check(Enum.IsDefined(reduction), "unknown reconstruction reduction");
             var encoding = ColumnEncoding.Read(reader);
             var weights = VaeWeights.Read(reader);
-            ModelFormat.Check(weights.InputWidth == encoding.Width, "the weights do not fit the column encoding");
-            ModelFormat.Check(weights.NumericLogVar.Length == 0 || weights.NumericLogVar.Length == encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width), "the learned numeric variances do not fit the columns");
+            ModelFormat.Check(weights.InputWidth == encoding.InputWidth && weights.OutputWidth == encoding.Width, "the weights do not fit the column encoding");
+            var numericFeatures = encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width);
+            ModelFormat.Check(weights.NumericLogVar.Length == 0 || weights.NumericLogVar.Length == numericFeatures, "the learned numeric variances do not fit the columns");
+            ModelFormat.Check(weights.NumericNoise.Length == 0 || weights.NumericNoise.Length == numericFeatures, "the numeric noise levels do not fit the columns");
             var history = HistoryFormat.Read(reader);
             return new VariationalAutoencoderTransformer(env, encoding, weights, reduction, names, history);
         }

@@ -22,7 +22,13 @@ internal sealed class VaeInference
 
     public int Latent => _weights.Latent;
 
+    /// <summary>Width of an encoded input row (features, then missing-value indicators).</summary>
     public int InputWidth => _weights.InputWidth;
+
+    /// <summary>Width of a decoded row (the features).</summary>
+    public int OutputWidth => _weights.OutputWidth;
+
+    public ColumnEncoding Encoding => _encoding;
 
     public int ColumnCount => _encoding.Columns.Count;
 
@@ -83,29 +89,39 @@ internal sealed class VaeInference
         }
     }
 
-    /// <summary>Per-row reconstruction loss of each column (weighted, as in training) and KL, from the encoded rows,
-    /// the encoder heads and the decoded outputs.</summary>
+    /// <summary>Per-row reconstruction loss of each column (weighted, as in training; missing values count 0) and
+    /// KL, from the encoded rows, the encoder heads and the decoded outputs.</summary>
     public void Score(ReadOnlySpan<float> x, ReadOnlySpan<float> heads, ReadOnlySpan<float> decoded, int rows, Span<float> reconstruction, Span<float> kl)
     {
-        var width = _weights.InputWidth;
+        var inputWidth = _weights.InputWidth;
+        var width = _weights.OutputWidth;
         var latent = _weights.Latent;
         var columns = _encoding.Columns;
+        var allowsMissing = _encoding.AllowsMissing;
         for (var r = 0; r < rows; r++)
         {
-            var target = x.Slice(r * width, width);
+            var row = x.Slice(r * inputWidth, inputWidth);
             var output = decoded.Slice(r * width, width);
             var numericIndex = 0;
             for (var c = 0; c < columns.Count; c++)
             {
                 var column = columns[c];
-                var t = target.Slice(column.Offset, column.Width);
+                var t = row.Slice(column.Offset, column.Width);
                 var o = output.Slice(column.Offset, column.Width);
+                var missing = allowsMissing && column.Kind != VaeColumnKind.Categorical
+                    ? row.Slice(_encoding.IndicatorOffsets[c], column.Width)
+                    : default;
                 double loss = 0;
                 switch (column.Kind)
                 {
                     case VaeColumnKind.Numeric:
                         for (var i = 0; i < t.Length; i++, numericIndex++)
                         {
+                            if (allowsMissing && missing[i] > 0)
+                            {
+                                continue;
+                            }
+
                             double d = o[i] - t[i];
                             if (_weights.NumericLogVar.Length > 0)
                             {
@@ -122,6 +138,11 @@ internal sealed class VaeInference
                     case VaeColumnKind.Binary:
                         for (var i = 0; i < t.Length; i++)
                         {
+                            if (allowsMissing && missing[i] > 0)
+                            {
+                                continue;
+                            }
+
                             double logit = o[i];
                             loss += Math.Max(logit, 0) - (logit * t[i]) + Math.Log(1 + Math.Exp(-Math.Abs(logit)));
                         }

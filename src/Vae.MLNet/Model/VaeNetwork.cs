@@ -16,10 +16,25 @@ internal sealed class VaeNetwork : nn.Module
     private readonly Sequential decoder;
     private readonly Parameter? numeric_logvar;
 
-    public VaeNetwork(int inputWidth, IReadOnlyList<int> hidden, int latent, VaeActivation activation, double dropout, int numericCount)
+    /// <summary>A network whose encoder input is its decoder output (no missing-value indicators).</summary>
+    public VaeNetwork(int width, IReadOnlyList<int> hidden, int latent, VaeActivation activation, double dropout, int numericCount)
+        : this(width, width, hidden, latent, activation, dropout, numericCount)
+    {
+    }
+
+    /// <summary>The network.</summary>
+    /// <param name="inputWidth">The encoder's input width (encoded features and missing-value indicators).</param>
+    /// <param name="outputWidth">The decoder's output width (the encoded features).</param>
+    /// <param name="hidden">Encoder hidden sizes; the decoder mirrors them.</param>
+    /// <param name="latent">Latent size.</param>
+    /// <param name="activation">Hidden activation.</param>
+    /// <param name="dropout">Dropout after each hidden layer.</param>
+    /// <param name="numericCount">Numeric features with a learned log-variance (Gaussian NLL); 0: none.</param>
+    public VaeNetwork(int inputWidth, int outputWidth, IReadOnlyList<int> hidden, int latent, VaeActivation activation, double dropout, int numericCount)
         : base(nameof(VaeNetwork))
     {
         InputWidth = inputWidth;
+        OutputWidth = outputWidth;
         Hidden = hidden.ToArray();
         Latent = latent;
         Activation = activation;
@@ -29,13 +44,15 @@ internal sealed class VaeNetwork : nn.Module
         logvar = nn.Linear(last, latent);
         var reversed = Hidden.Reverse().ToArray();
         decoder = Stack(latent, reversed, activation, dropout);
-        decoder.append(nn.Linear(reversed.Length == 0 ? latent : reversed[^1], inputWidth));
+        decoder.append(nn.Linear(reversed.Length == 0 ? latent : reversed[^1], outputWidth));
         // Gaussian NLL: one learned log-variance per numeric feature, starting at 0 (sigma = 1).
         numeric_logvar = numericCount > 0 ? nn.Parameter(zeros(numericCount)) : null;
         RegisterComponents();
     }
 
     public int InputWidth { get; }
+
+    public int OutputWidth { get; }
 
     public int[] Hidden { get; }
 
@@ -74,14 +91,17 @@ internal sealed class VaeNetwork : nn.Module
     public Tensor Decode(Tensor z) => decoder.forward(z);
 
     /// <summary>The weights as managed arrays, for inference without TorchSharp.</summary>
-    public VaeWeights ExportWeights(float[]? numericLogVar)
+    /// <param name="numericLogVar">Learned log-variance per numeric feature (Gaussian NLL), or null.</param>
+    /// <param name="numericNoise">Standard deviation per numeric feature of the decoder's Gaussian, in standardised
+    /// units, for sampling.</param>
+    public VaeWeights ExportWeights(float[]? numericLogVar, float[]? numericNoise = null)
     {
         using var _ = no_grad();
         var encoderLayers = Linears(encoder).ToArray();
         var decoderLayers = Linears(decoder).ToArray();
         // One head computes mu and log-variance together: rows [0, latent) are mu, [latent, 2 latent) the log-variance.
         var heads = DenseLayer.Stack(DenseLayer.From(mu), DenseLayer.From(logvar));
-        return new VaeWeights(InputWidth, Latent, Activation, encoderLayers, heads, decoderLayers, numericLogVar ?? []);
+        return new VaeWeights(InputWidth, OutputWidth, Latent, Activation, encoderLayers, heads, decoderLayers, numericLogVar ?? [], numericNoise ?? []);
     }
 
     private static IEnumerable<DenseLayer> Linears(Sequential stack) =>

@@ -56,9 +56,11 @@ internal sealed record DenseLayer(int In, int Out, float[] Weight, float[] Bias)
 /// <summary>The trained network's weights, free of TorchSharp: what the transformer keeps, saves and runs.</summary>
 internal sealed class VaeWeights
 {
-    public VaeWeights(int inputWidth, int latent, VaeActivation activation, DenseLayer[] encoder, DenseLayer heads, DenseLayer[] decoder, float[] numericLogVar)
+    public VaeWeights(int inputWidth, int outputWidth, int latent, VaeActivation activation, DenseLayer[] encoder, DenseLayer heads, DenseLayer[] decoder, float[] numericLogVar, float[] numericNoise)
     {
         InputWidth = inputWidth;
+        OutputWidth = outputWidth;
+        NumericNoise = numericNoise;
         Latent = latent;
         Activation = activation;
         Encoder = encoder;
@@ -67,7 +69,11 @@ internal sealed class VaeWeights
         NumericLogVar = numericLogVar;
     }
 
+    /// <summary>The encoder's input width: encoded features and missing-value indicators.</summary>
     public int InputWidth { get; }
+
+    /// <summary>The decoder's output width: the encoded features.</summary>
+    public int OutputWidth { get; }
 
     public int Latent { get; }
 
@@ -85,11 +91,16 @@ internal sealed class VaeWeights
     /// <summary>Learned log-variance per numeric feature (Gaussian NLL), or empty.</summary>
     public float[] NumericLogVar { get; }
 
+    /// <summary>Standard deviation per numeric feature of the decoder's Gaussian (standardised units): the learned
+    /// one under Gaussian NLL, the training residuals' root mean square under squared error. Used for sampling.</summary>
+    public float[] NumericNoise { get; }
+
     public int MaxWidth => Encoder.Concat(Decoder).Append(Heads).Max(l => Math.Max(l.In, l.Out));
 
     public void Write(BinaryWriter writer)
     {
         writer.Write(InputWidth);
+        writer.Write(OutputWidth);
         writer.Write(Latent);
         writer.Write((byte)Activation);
         writer.Write(Encoder.Length);
@@ -107,11 +118,14 @@ internal sealed class VaeWeights
 
         writer.Write(NumericLogVar.Length);
         writer.Write(MemoryMarshal.AsBytes(NumericLogVar.AsSpan()));
+        writer.Write(NumericNoise.Length);
+        writer.Write(MemoryMarshal.AsBytes(NumericNoise.AsSpan()));
     }
 
     public static VaeWeights Read(BinaryReader reader)
     {
         var inputWidth = ModelFormat.CheckCount(reader.ReadInt32(), "input width");
+        var outputWidth = ModelFormat.CheckCount(reader.ReadInt32(), "output width");
         var latent = ModelFormat.CheckCount(reader.ReadInt32(), "latent size");
         var activation = (VaeActivation)reader.ReadByte();
         ModelFormat.Check(Enum.IsDefined(activation), "unknown activation");
@@ -131,8 +145,11 @@ internal sealed class VaeWeights
 
         var numericLogVar = new float[ModelFormat.CheckCount(reader.ReadInt32(), "numeric variance count")];
         DenseLayer.ReadExactly(reader, MemoryMarshal.AsBytes(numericLogVar.AsSpan()));
+        var numericNoise = new float[ModelFormat.CheckCount(reader.ReadInt32(), "numeric noise count")];
+        DenseLayer.ReadExactly(reader, MemoryMarshal.AsBytes(numericNoise.AsSpan()));
+        ModelFormat.Check(numericNoise.All(s => float.IsFinite(s) && s >= 0), "a numeric noise level is not a finite non-negative number");
 
-        // The layers must chain: input -> encoder -> heads (2 x latent) ; latent -> decoder -> input.
+        // The layers must chain: input -> encoder -> heads (2 x latent) ; latent -> decoder -> output.
         var width = inputWidth;
         foreach (var layer in encoder)
         {
@@ -148,7 +165,7 @@ internal sealed class VaeWeights
             width = layer.Out;
         }
 
-        ModelFormat.Check(width == inputWidth, "the decoder's output does not match the input width");
-        return new VaeWeights(inputWidth, latent, activation, encoder, heads, decoder, numericLogVar);
+        ModelFormat.Check(width == outputWidth, "the decoder's output does not match the output width");
+        return new VaeWeights(inputWidth, outputWidth, latent, activation, encoder, heads, decoder, numericLogVar, numericNoise);
     }
 }

@@ -13,6 +13,8 @@ internal sealed class LossLayout : IDisposable
     {
         ColumnCount = encoding.Columns.Count;
         Width = encoding.Width;
+        InputWidth = encoding.InputWidth;
+        MaskIndex = encoding.AllowsMissing ? Own(tensor(encoding.FeatureIndicators(), device: device)) : null;
         var numeric = new Features();
         var binary = new Features();
         var categorical = new List<(EncodedColumn Column, int Index)>();
@@ -49,7 +51,19 @@ internal sealed class LossLayout : IDisposable
 
     public int ColumnCount { get; }
 
+    /// <summary>Width of the reconstruction target (the encoded features).</summary>
     public int Width { get; }
+
+    /// <summary>Width of the encoder's input (features, then missing-value indicators).</summary>
+    public int InputWidth { get; }
+
+    /// <summary>When missing values are allowed: for each feature, the input position of its missing indicator.</summary>
+    public Tensor? MaskIndex { get; }
+
+    /// <summary>Splits an encoder-input batch into the reconstruction target and the observed-value mask (null when
+    /// missing values are not allowed). Both belong to the caller's dispose scope.</summary>
+    public (Tensor Target, Tensor? Mask) TargetAndMask(Tensor x) =>
+        MaskIndex is null ? (x, null) : (x.narrow(1, 0, Width), 1 - x.index_select(1, MaskIndex));
 
     /// <summary>The number of numeric features (the length of the learned log-variance for Gaussian NLL).</summary>
     public int NumericCount { get; }

@@ -58,7 +58,7 @@ internal static class VaeTrainer
             random.manual_seed(settings.Seed);
         }
 
-        using var network = new VaeNetwork(width, settings.HiddenLayers, latent, settings.Activation, settings.Dropout, numericCount);
+        using var network = new VaeNetwork(encoding.InputWidth, width, settings.HiddenLayers, latent, settings.Activation, settings.Dropout, numericCount);
         using (var initialization = new Generator((ulong)settings.Seed))
         {
             network.Initialize(initialization);
@@ -96,11 +96,12 @@ internal static class VaeTrainer
                 var start = b * batchSize;
                 var rows = Math.Min(batchSize, trainRows - start);
                 var x = train.index_select(0, permutation.narrow(0, start, rows));
+                var (target, mask) = layout.TargetAndMask(x);
                 var (mu, logVar) = network.Encode(x);
                 var z = VaeObjective.Reparameterize(mu, logVar, generator);
                 var output = network.Decode(z);
                 beta = settings.KlWeight.At(epoch - 1 + ((b + 1.0) / batches), width, latent);
-                var parts = VaeObjective.Compute(output, x, mu, logVar, layout, beta, settings.FreeBits, network.NumericLogVar);
+                var parts = VaeObjective.Compute(output, target, mu, logVar, layout, beta, settings.FreeBits, network.NumericLogVar, mask);
 
                 var total = parts.Total.item<float>();
                 if (!float.IsFinite(total))
@@ -166,7 +167,7 @@ internal static class VaeTrainer
             DisposeAll(best);
         }
 
-        var weights = network.ExportWeights(NumericLogVar(network));
+        var weights = network.ExportWeights(NumericLogVar(network), NumericNoise(network, train, layout, settings.Seed));
         CheckFinite(weights, history.Count);
         return new TrainingResult(weights, history);
     }
@@ -201,9 +202,10 @@ internal static class VaeTrainer
             using var scope = NewDisposeScope();
             var count = Math.Min(EvaluationBatch, rows - start);
             var x = validation.narrow(0, start, count);
+            var (target, mask) = layout.TargetAndMask(x);
             var (mu, logVar) = network.Encode(x);
             var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));
-            var parts = VaeObjective.Compute(output, x, mu, logVar, layout, beta, settings.FreeBits, network.NumericLogVar);
+            var parts = VaeObjective.Compute(output, target, mu, logVar, layout, beta, settings.FreeBits, network.NumericLogVar, mask);
             total += parts.Total.item<float>() * count;
             reconstruction += parts.Reconstruction.sum().item<float>() * count;
             kl += parts.Kl.sum().item<float>() * count;
@@ -248,6 +250,45 @@ internal static class VaeTrainer
         {
             throw new VaeTrainingException("weights", epoch, 0, $"Training diverged by epoch {epoch}: the weights are not finite numbers.");
         }
+    }
+
+    /// <summary>The standard deviation of each numeric feature's decoder Gaussian, for sampling: the learned one under
+    /// Gaussian NLL; under squared error its maximum-likelihood estimate, the root mean square residual of the
+    /// training rows decoded from z ~ q(z|x) (missing values left out).</summary>
+    private static float[] NumericNoise(VaeNetwork network, Tensor train, LossLayout layout, int seed)
+    {
+        if (layout.Numeric is not { } numeric)
+        {
+            return [];
+        }
+
+        network.eval();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        if (network.NumericLogVar is { } learned)
+        {
+            return (0.5 * learned.clamp(VaeObjective.NumericLogVarMin, VaeObjective.NumericLogVarMax)).exp().cpu().data<float>().ToArray();
+        }
+
+        using var generator = new Generator((ulong)seed + 2, train.device);
+        var sample = train.narrow(0, 0, Math.Min(ActiveUnitRows, (int)train.shape[0]));
+        var (target, mask) = layout.TargetAndMask(sample);
+        var (mu, logVar) = network.Encode(sample);
+        var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));
+        var squares = (output.index_select(1, numeric.Positions) - target.index_select(1, numeric.Positions)).square();
+        Tensor counted;
+        if (mask is not null)
+        {
+            var observed = mask.index_select(1, numeric.Positions);
+            squares = squares * observed;
+            counted = observed.sum(0).clamp_min(1);
+        }
+        else
+        {
+            counted = full(squares.shape[1], (float)squares.shape[0], device: squares.device);
+        }
+
+        return (squares.sum(0) / counted).sqrt().cpu().data<float>().ToArray();
     }
 
     private static float[]? NumericLogVar(VaeNetwork network)

@@ -108,10 +108,11 @@ public sealed class PersistenceTests(TrainedModelFixture fixture) : IClassFixtur
         {
             var entry = archive.Entries.Single(e => e.FullName == "TransformerChain/Model.key");
             var blob = Entry(path, entry.FullName);
-            byte[] marker = [1, 0, 0, 0, 6, (byte)'L', (byte)'a', (byte)'t', (byte)'e', (byte)'n', (byte)'t'];
-            var at = blob.AsSpan().IndexOf(marker);
+            // The format version (an Int32) precedes the latent column's name.
+            byte[] marker = [6, (byte)'L', (byte)'a', (byte)'t', (byte)'e', (byte)'n', (byte)'t'];
+            var at = blob.AsSpan().IndexOf(marker) - sizeof(int);
             Assert.True(at > 0);
-            blob[at] = 99; // our format version
+            BitConverter.GetBytes(99).CopyTo(blob, at);
             entry.Delete();
             using var stream = archive.CreateEntry(entry.FullName).Open();
             stream.Write(blob);

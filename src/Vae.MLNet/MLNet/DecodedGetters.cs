@@ -1,0 +1,178 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Vae.MLNet.Columns;
+
+namespace Vae.MLNet.MLNet;
+
+/// <summary>Getters of per-column outputs decoded from the posterior mean, in the input column's own type: the
+/// reconstructed value, or the imputed value (the input where observed, the reconstruction where missing).</summary>
+internal static class DecodedGetters
+{
+    /// <summary>Creates the getter.</summary>
+    /// <param name="encoding">The model's encoding.</param>
+    /// <param name="index">The column's index in the encoding.</param>
+    /// <param name="computer">The batch results (decoded rows and encoded inputs).</param>
+    /// <param name="current">Brings the batch up to date and returns the current row's index in it.</param>
+    /// <param name="imputeFrom">For imputed values: the row with the input column; null for reconstructed values.</param>
+    /// <param name="inputColumn">The input column.</param>
+    public static Delegate Create(
+        ColumnEncoding encoding, int index, BatchComputer computer, Func<int> current, DataViewRow? imputeFrom, DataViewSchema.Column inputColumn)
+    {
+        var column = encoding.Columns[index];
+        var indicator = encoding.IndicatorOffsets[index];
+        var context = new Context(column, computer, current, indicator, imputeFrom, inputColumn);
+        if (column.Kind == VaeColumnKind.Categorical)
+        {
+            return column.Source.Item == ItemKind.Text ? context.Text() : column.Source.KeyRaw switch
+            {
+                ItemKind.Byte => context.Key<byte>(),
+                ItemKind.UInt16 => context.Key<ushort>(),
+                ItemKind.UInt32 => context.Key<uint>(),
+                _ => context.Key<ulong>(),
+            };
+        }
+
+        return column.Source.Item switch
+        {
+            ItemKind.Single => context.Numbers<float>(),
+            ItemKind.Double => context.Numbers<double>(),
+            ItemKind.SByte => context.Numbers<sbyte>(),
+            ItemKind.Byte => context.Numbers<byte>(),
+            ItemKind.Int16 => context.Numbers<short>(),
+            ItemKind.UInt16 => context.Numbers<ushort>(),
+            ItemKind.Int32 => context.Numbers<int>(),
+            ItemKind.UInt32 => context.Numbers<uint>(),
+            ItemKind.Int64 => context.Numbers<long>(),
+            ItemKind.UInt64 => context.Numbers<ulong>(),
+            _ => context.Numbers<bool>(),
+        };
+    }
+
+    private sealed class Context(
+        EncodedColumn column, BatchComputer computer, Func<int> current, int indicator, DataViewRow? imputeFrom, DataViewSchema.Column inputColumn)
+    {
+        private bool Missing(int row, int slot) => indicator >= 0 && computer.InputRow(row)[indicator + slot] > 0;
+
+        /// <summary>Slot <paramref name="slot"/>'s decoded value: de-standardised number, or probability of 1.</summary>
+        private double Value(int row, int slot)
+        {
+            var output = computer.DecodedRow(row)[column.Offset + slot];
+            if (column.Kind == VaeColumnKind.Binary)
+            {
+                var p = 1 / (1 + Math.Exp(-output));
+                return column.Source.Item is ItemKind.Single or ItemKind.Double ? p : (p >= 0.5 ? 1 : 0);
+            }
+
+            return (output * (double)column.Stds[slot]) + column.Means[slot];
+        }
+
+        /// <summary>The most likely category's position. An imputed text value is never the bucket of other values
+        /// when a learned category exists.</summary>
+        private int Category(int row)
+        {
+            var logits = computer.DecodedRow(row).Slice(column.Offset, column.Width);
+            var candidates = imputeFrom is not null && column.Source.Item == ItemKind.Text && logits.Length > 1 ? logits.Length - 1 : logits.Length;
+            var best = 0;
+            for (var k = 1; k < candidates; k++)
+            {
+                if (logits[k] > logits[best])
+                {
+                    best = k;
+                }
+            }
+
+            return best;
+        }
+
+        public Delegate Numbers<T>()
+        {
+            if (!column.Source.IsVector)
+            {
+                if (imputeFrom is null)
+                {
+                    return (ValueGetter<T>)((ref T value) => value = RowDecoder.FromDouble<T>(Value(current(), 0)));
+                }
+
+                var observed = imputeFrom.GetGetter<T>(inputColumn);
+                return (ValueGetter<T>)((ref T value) =>
+                {
+                    var row = current();
+                    observed(ref value);
+                    if (Missing(row, 0))
+                    {
+                        value = RowDecoder.FromDouble<T>(Value(row, 0));
+                    }
+                });
+            }
+
+            var width = column.Width;
+            var input = imputeFrom?.GetGetter<VBuffer<T>>(inputColumn);
+            var buffer = default(VBuffer<T>);
+            return (ValueGetter<VBuffer<T>>)((ref VBuffer<T> value) =>
+            {
+                var row = current();
+                if (input is not null)
+                {
+                    input(ref buffer);
+                }
+
+                var editor = VBufferEditor.Create(ref value, width);
+                if (input is not null)
+                {
+                    buffer.CopyTo(editor.Values);
+                }
+
+                for (var i = 0; i < width; i++)
+                {
+                    if (input is null || Missing(row, i))
+                    {
+                        editor.Values[i] = RowDecoder.FromDouble<T>(Value(row, i));
+                    }
+                }
+
+                value = editor.Commit();
+            });
+        }
+
+        public Delegate Text()
+        {
+            var categories = column.Categories.Select(c => c.AsMemory()).ToArray();
+            if (imputeFrom is null)
+            {
+                return (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = categories[Category(current())]);
+            }
+
+            var observed = imputeFrom.GetGetter<ReadOnlyMemory<char>>(inputColumn);
+            return (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) =>
+            {
+                var row = current();
+                observed(ref value);
+                if (Missing(row, 0))
+                {
+                    value = categories[Category(row)];
+                }
+            });
+        }
+
+        public Delegate Key<T>()
+            where T : struct
+        {
+            static T ToKey(int position) => (T)Convert.ChangeType((ulong)position + 1, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+            if (imputeFrom is null)
+            {
+                return (ValueGetter<T>)((ref T value) => value = ToKey(Category(current())));
+            }
+
+            var observed = imputeFrom.GetGetter<T>(inputColumn);
+            return (ValueGetter<T>)((ref T value) =>
+            {
+                var row = current();
+                observed(ref value);
+                if (Missing(row, 0))
+                {
+                    value = ToKey(Category(row));
+                }
+            });
+        }
+    }
+}
