@@ -281,14 +281,14 @@ internal static class VaeTrainer
         {
             var observed = mask.index_select(1, numeric.Positions);
             squares = squares * observed;
-            counted = observed.sum(0).clamp_min(1);
+            counted = observed.sum([0]).clamp_min(1);
         }
         else
         {
             counted = full(squares.shape[1], (float)squares.shape[0], device: squares.device);
         }
 
-        return (squares.sum(0) / counted).sqrt().cpu().data<float>().ToArray();
+        return (squares.sum([0]) / counted).sqrt().cpu().data<float>().ToArray();
     }
 
     private static float[]? NumericLogVar(VaeNetwork network)
