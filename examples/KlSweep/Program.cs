@@ -1,13 +1,21 @@
 // The KL weight's effect on a 2-D latent space: MNIST, MLP 784-512-2, reconstruction = 784 x binary cross-entropy,
 // batch 128, KL weight in {0, 0.02, 0.1, 0.5, 1, 2, 10, 20}. For each weight: a scatter of the test set's latent
-// means coloured by digit and a 30 x 30 manifold decoded over [-3, 3]^2; then one combined grid and a table.
+// means coloured by digit and a 30 x 30 manifold decoded over [-3, 3]^2; then one combined grid and a table of the
+// test set's reconstruction, KL, active units and negative ELBO.
 //
-//   dotnet run -c Release --project examples/KlSweep -- <mnist folder> [--epochs N] [--train-rows N]
-//       [--schedule constant|linear|sigmoid|cyclical] [--beta-norm] [--out folder]
+//   dotnet run -c Release --project examples/KlSweep -- [mnist folder] [--epochs N] [--train-rows N] [--test-rows N]
+//       [--betas 0,0.02,...] [--schedule constant|linear|sigmoid|cyclical] [--beta-norm] [--out folder]
 //
-// Expected output (40 epochs; figures vary a little by machine):
-//   beta      recon       kl   active   test-neg-elbo
-//   0         ...
+// The folder defaults to ../shared/data/mnist beside the repository root. --beta-norm scales each weight by
+// latent size / input width (2 / 784); --schedule anneals the weight from 0 over the first quarter of the epochs
+// (cyclical: 4 cycles). Test figures are per image, in nats, at the posterior mean: negative ELBO = reconstruction
+// + KL. A unit is active when the variance of its mean over the test images exceeds 0.01.
+//
+// Expected output (40 epochs on 60,000 rows; figures vary a little by machine):
+//   beta     weight   train-recon   train-kl   test-recon   test-kl   active   test-neg-elbo   seconds
+//   0             0        ...
+//   ...
+//   klsweep: betas=8 epochs=40 train-rows=60000 schedule=Constant beta-norm=False best-beta=... best-neg-elbo=...
 using System.Globalization;
 using System.IO.Compression;
 using Microsoft.ML;
@@ -18,40 +26,68 @@ using Vae.MLNet;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-if (args.Length == 0 || !Directory.Exists(args[0]))
+
+string folder, output;
+int epochs, trainRows, testRows;
+double[] weights;
+VaeKlSchedule schedule;
+bool betaNorm;
+try
 {
-    Console.Error.WriteLine("usage: KlSweep <mnist folder with the four *-ubyte.gz files> [--epochs N] [--train-rows N] [--schedule constant|linear|sigmoid|cyclical] [--beta-norm] [--out folder]");
+    var options = ExampleArgs.Parse(args, "--beta-norm");
+    folder = options.Positional.Count > 0 ? options.Positional[0] : SharedData.Folder("mnist");
+    epochs = options.Int("--epochs", 40);
+    trainRows = options.Int("--train-rows", 60000, minimum: 128);
+    testRows = options.Int("--test-rows", 10000, minimum: 10);
+    weights = options.Doubles("--betas", [0, 0.02, 0.1, 0.5, 1, 2, 10, 20]);
+    var scheduleName = options.String("--schedule", "constant");
+    schedule = scheduleName switch
+    {
+        "constant" => VaeKlSchedule.Constant,
+        "linear" => VaeKlSchedule.LinearWarmup,
+        "sigmoid" => VaeKlSchedule.Sigmoid,
+        "cyclical" => VaeKlSchedule.Cyclical,
+        _ => throw new ArgumentException($"option --schedule: '{scheduleName}' is not constant, linear, sigmoid or cyclical"),
+    };
+    betaNorm = options.Flag("--beta-norm");
+    output = options.String("--out", "kl-sweep");
+    options.RejectUnknown();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"{e.Message}\nusage: KlSweep [mnist folder] [--epochs N] [--train-rows N] [--test-rows N] [--betas 0,0.02,...] [--schedule constant|linear|sigmoid|cyclical] [--beta-norm] [--out folder]");
     return 2;
 }
 
-string Option(string name, string fallback)
+if (!Directory.Exists(folder))
 {
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    Console.Error.WriteLine($"MNIST folder not found: {folder} (expected the four *-ubyte.gz IDX files)");
+    return 2;
 }
 
-var epochs = int.Parse(Option("--epochs", "40"), CultureInfo.InvariantCulture);
-var trainRows = int.Parse(Option("--train-rows", "60000"), CultureInfo.InvariantCulture);
-var schedule = Option("--schedule", "constant") switch
-{
-    "linear" => VaeKlSchedule.LinearWarmup,
-    "sigmoid" => VaeKlSchedule.Sigmoid,
-    "cyclical" => VaeKlSchedule.Cyclical,
-    _ => VaeKlSchedule.Constant,
-};
-var betaNorm = args.Contains("--beta-norm");
-var output = Option("--out", "kl-sweep");
 Directory.CreateDirectory(output);
-
 var ml = new MLContext(seed: 1);
-var train = ml.Data.LoadFromEnumerable(Mnist.Read(args[0], "train", trainRows));
-var test = ml.Data.LoadFromEnumerable(Mnist.Read(args[0], "t10k", int.MaxValue));
+var train = ml.Data.LoadFromEnumerable(Mnist.Read(folder, "train", trainRows).ToList());
+var test = ml.Data.LoadFromEnumerable(Mnist.Read(folder, "t10k", testRows).ToList());
 var testLabels = test.GetColumn<int>(nameof(Digit.Label)).ToArray();
+var trainCount = train.GetColumn<int>(nameof(Digit.Label)).Count();
 
-double[] weights = [0, 0.02, 0.1, 0.5, 1, 2, 10, 20];
+// The 30 x 30 grid of latent points to decode, row by row from the top left (-3, 3).
+var grid = new List<float[]>();
+for (var row = 0; row < 30; row++)
+{
+    for (var column = 0; column < 30; column++)
+    {
+        grid.Add([(float)(-3 + (6.0 * column / 29)), (float)(3 - (6.0 * row / 29))]);
+    }
+}
+
 var panels = new List<(double Beta, float[][] Latent, byte[] Manifold)>();
-Console.WriteLine($"MNIST {trainRows} training rows, {epochs} epochs, schedule {schedule}{(betaNorm ? ", beta_norm" : string.Empty)}");
-Console.WriteLine("beta      recon       kl   active   test-neg-elbo   seconds");
+var table = new List<string>();
+var results = new List<(double Beta, double NegElbo)>();
+Console.WriteLine($"MNIST: {trainCount} training rows, {testLabels.Length} test rows, {epochs} epochs, schedule {schedule}{(betaNorm ? ", beta_norm" : string.Empty)}");
+const string Header = "beta     weight   train-recon   train-kl   test-recon   test-kl   active   test-neg-elbo   seconds";
+Console.WriteLine(Header);
 foreach (var beta in weights)
 {
     var model = ml.Transforms.VariationalAutoencoder(new VariationalAutoencoderOptions
@@ -67,22 +103,23 @@ foreach (var beta in weights)
         AnnealingEpochs = Math.Max(1, epochs / 4.0),
         WeightDecay = 0,
         ScoreColumnName = "NegElbo",
+        ReconstructionErrorColumnName = "Reconstruction",
     }).Fit(train);
 
     var scored = model.Transform(test);
     var latent = scored.GetColumn<float[]>("Latent").ToArray();
-    var negElbo = scored.GetColumn<float>("NegElbo").Average();
-    var last = model.TrainingHistory[^1];
-    Console.WriteLine($"{beta,-6} {last.Reconstruction,8:F2} {last.Kl,8:F3} {last.ActiveUnits,8} {negElbo,15:F2} {last.Elapsed.TotalSeconds,9:F1}");
-
-    var grid = new List<float[]>();
-    for (var row = 0; row < 30; row++)
+    var negElbo = scored.GetColumn<float>("NegElbo").Average(x => (double)x);
+    var reconstruction = scored.GetColumn<float>("Reconstruction").Average(x => (double)x);
+    var active = Enumerable.Range(0, 2).Count(d =>
     {
-        for (var column = 0; column < 30; column++)
-        {
-            grid.Add([(float)(-3 + (6.0 * column / 29)), (float)(3 - (6.0 * row / 29))]);
-        }
-    }
+        var mean = latent.Average(z => (double)z[d]);
+        return latent.Average(z => (z[d] - mean) * (z[d] - mean)) > 0.01;
+    });
+    var last = model.TrainingHistory[^1];
+    var line = $"{beta,-6} {last.Beta,8:G3} {last.Reconstruction,13:F2} {last.Kl,10:F3} {reconstruction,12:F2} {negElbo - reconstruction,9:F3} {active,8} {negElbo,15:F2} {last.Elapsed.TotalSeconds,9:F1}";
+    Console.WriteLine(line);
+    table.Add(line);
+    results.Add((beta, negElbo));
 
     var tiles = model.Decode(grid).GetColumn<float[]>(nameof(Digit.Pixels)).ToArray();
     var manifold = Images.Manifold(tiles);
@@ -91,8 +128,11 @@ foreach (var beta in weights)
     panels.Add((beta, latent, manifold));
 }
 
-Images.Grid(panels, testLabels, Path.Combine(output, "kl-sweep-grid.png"));
-Console.WriteLine($"wrote {weights.Length * 2 + 1} images to {output}");
+Images.Grid(panels, testLabels, $"epochs {epochs}, training rows {trainCount}, schedule {schedule}{(betaNorm ? ", beta_norm" : string.Empty)}", Path.Combine(output, "kl-sweep-grid.png"));
+File.WriteAllLines(Path.Combine(output, "kl-sweep-table.txt"), [$"MNIST: {trainCount} training rows, {testLabels.Length} test rows, {epochs} epochs, schedule {schedule}{(betaNorm ? ", beta_norm" : string.Empty)}", Header, .. table]);
+Console.WriteLine($"wrote {(weights.Length * 2) + 1} images and kl-sweep-table.txt to {output}");
+var best = results.MinBy(r => r.NegElbo);
+Console.WriteLine($"klsweep: betas={weights.Length} epochs={epochs} train-rows={trainCount} schedule={schedule} beta-norm={betaNorm} best-beta={best.Beta} best-neg-elbo={best.NegElbo:F2}");
 return 0;
 
 /// <summary>One MNIST image: 784 pixels scaled to [0, 1] and its digit.</summary>
@@ -210,29 +250,58 @@ internal static class Images
         plot.SavePng(path, 700, 600);
     }
 
-    /// <summary>Two rows per KL weight group: scatters on top, manifolds below, four weights per band.</summary>
-    public static void Grid(List<(double Beta, float[][] Latent, byte[] Manifold)> panels, int[] labels, string path)
+    /// <summary>All weights in one image under a caption: per band of four weights, their scatters on top and their
+    /// manifolds below.</summary>
+    public static void Grid(List<(double Beta, float[][] Latent, byte[] Manifold)> panels, int[] labels, string caption, string path)
     {
         Fonts.Default = "DejaVu Sans";
-        const int Cell = 420;
-        var columns = 4;
+        const int Cell = 420, Top = 76;
+        var columns = Math.Min(4, panels.Count);
         var bands = (panels.Count + columns - 1) / columns;
-        using var surface = SKSurface.Create(new SKImageInfo(columns * Cell, bands * 2 * Cell));
-        surface.Canvas.Clear(SKColors.White);
+        using var surface = SKSurface.Create(new SKImageInfo(columns * Cell, Top + (bands * 2 * Cell)));
+        var canvas = surface.Canvas;
+        canvas.Clear(SKColors.White);
+        using (var font = new SKFont(SKTypeface.FromFamilyName("DejaVu Sans", SKFontStyle.Bold), 22))
+        using (var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true })
+        {
+            var title = $"MNIST, 2-D latent space per KL weight ({caption})";
+            while (font.Size > 8 && font.MeasureText(title) > (columns * Cell) - 20)
+            {
+                font.Size--;
+            }
+
+            canvas.DrawText(title, columns * Cell / 2f, 30, SKTextAlign.Center, font, ink);
+
+            // The digits' colours, shared by every scatter.
+            var palette = new ScottPlot.Palettes.Category10();
+            font.Size = 16;
+            font.Typeface = SKTypeface.FromFamilyName("DejaVu Sans");
+            var left = (columns * Cell / 2f) - 190;
+            canvas.DrawText("digit", left, 62, SKTextAlign.Left, font, ink);
+            for (var digit = 0; digit < 10; digit++)
+            {
+                var color = palette.GetColor(digit);
+                using var swatch = new SKPaint { Color = new SKColor(color.R, color.G, color.B), IsAntialias = true };
+                canvas.DrawCircle(left + 62 + (digit * 32), 56, 6, swatch);
+                canvas.DrawText(digit.ToString(CultureInfo.InvariantCulture), left + 71 + (digit * 32), 62, SKTextAlign.Left, font, ink);
+            }
+        }
+
         for (var i = 0; i < panels.Count; i++)
         {
-            var (x, band) = (i % columns * Cell, i / columns);
+            var (x, y) = (i % columns * Cell, Top + (i / columns * 2 * Cell));
             var plot = new Plot();
             FillScatter(plot, panels[i].Latent, labels, legend: false);
             plot.Title($"KL weight {panels[i].Beta}", size: 14);
             using (var scatter = SKBitmap.Decode(plot.GetImageBytes(Cell, Cell, ImageFormat.Png)))
             {
-                surface.Canvas.DrawBitmap(scatter, x, band * 2 * Cell);
+                canvas.DrawBitmap(scatter, x, y);
             }
 
             using var manifold = new SKBitmap(new SKImageInfo(840, 840, SKColorType.Gray8, SKAlphaType.Opaque));
             System.Runtime.InteropServices.Marshal.Copy(panels[i].Manifold, 0, manifold.GetPixels(), panels[i].Manifold.Length);
-            surface.Canvas.DrawBitmap(manifold, new SKRect(x + 10, (band * 2 * Cell) + Cell + 10, x + Cell - 10, (band * 2 * Cell) + (2 * Cell) - 10));
+            using var smooth = new SKPaint { IsAntialias = true };
+            canvas.DrawImage(SKImage.FromBitmap(manifold), new SKRect(x + 10, y + Cell + 10, x + Cell - 10, y + (2 * Cell) - 10), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear), smooth);
         }
 
         using var snapshot = surface.Snapshot();

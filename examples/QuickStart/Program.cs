@@ -1,9 +1,16 @@
 // Quick start: fit a variational autoencoder on a mixed table inside an ML.NET pipeline, look at what it learned,
 // and check whether its latent features recover the table's hidden structure better than PCA or the raw columns.
 //
-//   dotnet run -c Release --project examples/QuickStart [-- <output folder>]
+//   dotnet run -c Release --project examples/QuickStart [-- --out <folder>] [--epochs N] [--latent N]
 //
-// Expected output (figures vary a little by machine):
+// Your own table: a CSV file with a header row (comma, semicolon or tab separated). Columns whose values all parse
+// as numbers are numeric, the others categorical; numeric gaps are filled with the column's mean. Name a label
+// column to compare the latent features with PCA and the raw columns at predicting it (it is not given to the
+// autoencoder); leave it out to skip the comparison.
+//
+//   dotnet run -c Release --project examples/QuickStart -- <table.csv> [--label Column] [--ignore A,B] [--out folder]
+//
+// Expected output (built-in table; figures vary a little by machine):
 //   epoch 1: loss=... recon=... kl=... beta=1 active=2 (0.1s)
 //   ...
 //   quickstart: vae-accuracy=0.9x pca-accuracy=0.xx raw-accuracy=0.9x
@@ -15,9 +22,45 @@ using Vae.MLNet;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-var outputFolder = args.Length > 0 ? args[0] : ".";
-Directory.CreateDirectory(outputFolder);
 
+string? csvPath = null, labelColumn, outputFolder;
+string[] ignored;
+int epochs, latentSize;
+try
+{
+    var options = ExampleArgs.Parse(args);
+    outputFolder = options.OptionalString("--out");
+    foreach (var positional in options.Positional)
+    {
+        // A lone folder argument is the output folder (the original command line); a file is a table to fit.
+        if (File.Exists(positional) || Path.GetExtension(positional) is ".csv" or ".tsv" or ".txt")
+        {
+            csvPath = File.Exists(positional) ? positional : throw new ArgumentException($"table not found: {positional}");
+        }
+        else
+        {
+            outputFolder ??= positional;
+        }
+    }
+
+    outputFolder ??= ".";
+    labelColumn = options.OptionalString("--label");
+    ignored = options.OptionalString("--ignore")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+    epochs = options.Int("--epochs", 40);
+    latentSize = options.Int("--latent", 2);
+    options.RejectUnknown();
+    if (csvPath is null && (labelColumn is not null || ignored.Length > 0))
+    {
+        throw new ArgumentException("--label and --ignore apply to a CSV table; give its path");
+    }
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"{e.Message}\nusage: QuickStart [table.csv [--label Column] [--ignore A,B]] [--out folder] [--epochs N] [--latent N]");
+    return 2;
+}
+
+Directory.CreateDirectory(outputFolder);
 var ml = new MLContext(seed: 1);
 ml.Log += (_, e) =>
 {
@@ -27,71 +70,185 @@ ml.Log += (_, e) =>
     }
 };
 
-// A table of 3,000 people in four hidden segments: three numbers, two categories and a flag, each driven by the
-// segment with noise. The segment itself is not given to the autoencoder.
-var rows = SyntheticPeople.Generate(3000, seed: 42);
-var split = ml.Data.TrainTestSplit(ml.Data.LoadFromEnumerable(rows), testFraction: 0.25, seed: 1);
+return csvPath is null ? BuiltIn() : Csv(csvPath);
 
-var vae = ml.Transforms.VariationalAutoencoder(new VariationalAutoencoderOptions
+int BuiltIn()
 {
-    OutputColumnName = "Latent",
-    Columns = ["Age", "Income", "Visits", "City", "Plan", "Newsletter"],
-    LatentDimension = 2,
-    Epochs = 40,
-    BatchSize = 128,
-    ScoreColumnName = "AnomalyScore",
-});
-var model = vae.Fit(split.TrainSet);
+    // A table of 3,000 people in four hidden segments: three numbers, two categories and a flag, each driven by the
+    // segment with noise. The segment itself is not given to the autoencoder.
+    var rows = SyntheticPeople.Generate(3000, seed: 42);
+    var (trainSet, testSet) = Split(ml.Data.LoadFromEnumerable(rows));
 
-var last = model.TrainingHistory[^1];
-Console.WriteLine();
-Console.WriteLine("Reconstruction loss per column (last epoch):");
-foreach (var (column, loss) in last.ReconstructionByColumn)
-{
-    Console.WriteLine($"  {column,-11} {loss,8:F4}");
+    var vae = ml.Transforms.VariationalAutoencoder(new VariationalAutoencoderOptions
+    {
+        OutputColumnName = "Latent",
+        Columns = ["Age", "Income", "Visits", "City", "Plan", "Newsletter"],
+        LatentDimension = latentSize,
+        Epochs = epochs,
+        BatchSize = 128,
+        ScoreColumnName = "AnomalyScore",
+    });
+    var model = vae.Fit(trainSet);
+    PrintFit(model);
+
+    var raw = ml.Transforms.Categorical.OneHotEncoding([new("CityOneHot", "City"), new("PlanOneHot", "Plan")])
+        .Append(ml.Transforms.Conversion.ConvertType("NewsletterNumber", "Newsletter", DataKind.Single))
+        .Append(ml.Transforms.Concatenate("Raw", "Age", "Income", "Visits", "CityOneHot", "PlanOneHot", "NewsletterNumber"))
+        .Append(ml.Transforms.NormalizeMeanVariance("Raw"));
+    var (vaeAccuracy, pcaAccuracy, rawAccuracy) = Compare(trainSet, testSet, model, raw, nameof(Person.Segment), "the hidden segment");
+
+    // The most unusual test rows by anomaly score.
+    var scored = model.Transform(testSet);
+    var top = ml.Data.CreateEnumerable<ScoredPerson>(scored, reuseRowObject: false).OrderByDescending(p => p.AnomalyScore).Take(3);
+    Console.WriteLine();
+    Console.WriteLine("Highest anomaly scores among test rows:");
+    foreach (var p in top)
+    {
+        Console.WriteLine($"  score {p.AnomalyScore,7:F2}: age {p.Age:F0}, income {p.Income:F0}, visits {p.Visits:F1}, {p.City}, {p.Plan}, newsletter {p.Newsletter}");
+    }
+
+    var latent = scored.GetColumn<float[]>("Latent").Zip(scored.GetColumn<string>(nameof(Person.Segment)), (z, s) => (z[0], z.Length > 1 ? z[1] : 0f, s)).ToArray();
+    WritePlots(model, latent, "hidden segment");
+    Console.WriteLine($"quickstart: vae-accuracy={vaeAccuracy:F2} pca-accuracy={pcaAccuracy:F2} raw-accuracy={rawAccuracy:F2}");
+    return 0;
 }
 
-Console.WriteLine($"KL: {last.Kl:F3} nats ({string.Join(", ", last.KlByDimension.Select(k => k.ToString("F3")))} per dimension); active units: {last.ActiveUnits} of {model.LatentDimension}");
-
-// Predict the hidden segment from three feature sets of the same rows with the same classifier. Each feature
-// transformer is fitted on the training rows only.
-double Accuracy(ITransformer features, string featureColumn)
+int Csv(string path)
 {
-    var classifier = ml.Transforms.Conversion.MapValueToKey("Label", nameof(Person.Segment))
-        .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", featureColumn));
-    var train = features.Transform(split.TrainSet);
-    var fitted = classifier.Fit(train);
-    return ml.MulticlassClassification.Evaluate(fitted.Transform(features.Transform(split.TestSet))).MicroAccuracy;
+    var table = CsvTable.Infer(path);
+    foreach (var name in ignored.Append(labelColumn).OfType<string>())
+    {
+        if (!table.Columns.Any(c => c.Name == name))
+        {
+            Console.Error.WriteLine($"column '{name}' is not in {path}; its columns are {string.Join(", ", table.Columns.Select(c => c.Name))}");
+            return 2;
+        }
+    }
+
+    // The label is read as text, so that it is a class whatever its values look like.
+    var columns = table.Columns.Select(c => c with { Numeric = c.Numeric && c.Name != labelColumn }).ToArray();
+    var data = ml.Data.LoadFromTextFile(path, new TextLoader.Options
+    {
+        Separators = [table.Separator],
+        HasHeader = true,
+        AllowQuoting = true,
+        TrimWhitespace = true,
+        Columns = columns.Select(c => new TextLoader.Column(c.Name, c.Numeric ? DataKind.Single : DataKind.String, c.Index)).ToArray(),
+    });
+    var features = columns.Where(c => c.Name != labelColumn && !ignored.Contains(c.Name)).ToArray();
+    var numeric = features.Where(c => c.Numeric).Select(c => c.Name).ToArray();
+    var text = features.Where(c => !c.Numeric).Select(c => c.Name).ToArray();
+    Console.WriteLine($"{path}: {features.Length} columns ({numeric.Length} numeric: {string.Join(", ", numeric)}; {text.Length} categorical: {string.Join(", ", text)})"
+        + (labelColumn is null ? string.Empty : $", label {labelColumn}"));
+    if (features.Length == 0)
+    {
+        Console.Error.WriteLine($"{path}: no columns left to fit");
+        return 2;
+    }
+
+    // The autoencoder rejects missing values: fill numeric gaps with the column mean (fitted with the rest).
+    IEstimator<ITransformer> fill = numeric.Length > 0
+        ? ml.Transforms.ReplaceMissingValues(numeric.Select(n => new InputOutputColumnPair(n)).ToArray())
+        : new EstimatorChain<ITransformer>();
+    // With a label, a quarter of the rows is held out for the comparison; without one, every row is fitted.
+    var (trainSet, testSet) = labelColumn is null ? (data, data) : Split(data);
+    var vae = fill.Append(ml.Transforms.VariationalAutoencoder(new VariationalAutoencoderOptions
+    {
+        OutputColumnName = "Latent",
+        Columns = features.Select(c => new VaeColumn(c.Name)).ToList(),
+        LatentDimension = latentSize,
+        Epochs = epochs,
+        BatchSize = 128,
+        ScoreColumnName = "AnomalyScore",
+    }));
+    var chain = vae.Fit(trainSet);
+    var model = (VariationalAutoencoderTransformer)chain.LastTransformer;
+    PrintFit(model);
+
+    string summary;
+    var scoredView = chain.Transform(testSet);
+    if (labelColumn is not null)
+    {
+        var raw = fill.Append(ml.Transforms.Categorical.OneHotEncoding(text.Select(t => new InputOutputColumnPair(t + "OneHot", t)).ToArray()))
+            .Append(ml.Transforms.Concatenate("Raw", numeric.Concat(text.Select(t => t + "OneHot")).ToArray()))
+            .Append(ml.Transforms.NormalizeMeanVariance("Raw"));
+        var (vaeAccuracy, pcaAccuracy, rawAccuracy) = Compare(trainSet, testSet, chain, raw, labelColumn, labelColumn);
+        summary = $"quickstart: vae-accuracy={vaeAccuracy:F2} pca-accuracy={pcaAccuracy:F2} raw-accuracy={rawAccuracy:F2}";
+    }
+    else
+    {
+        var last = model.TrainingHistory[^1];
+        summary = $"quickstart: rows={scoredView.GetColumn<float>("AnomalyScore").Count()} recon={last.Reconstruction:F3} kl={last.Kl:F3} active={last.ActiveUnits}";
+    }
+
+    var rows = CsvTable.Rows(scoredView, features.Select(c => c.Name).ToArray(), "AnomalyScore");
+    Console.WriteLine();
+    Console.WriteLine($"Highest anomaly scores among {(labelColumn is null ? "all" : "test")} rows:");
+    foreach (var (score, values) in rows.OrderByDescending(r => r.Score).Take(3))
+    {
+        Console.WriteLine($"  score {score,7:F2}: {values}");
+    }
+
+    var labels = labelColumn is null ? rows.Select(_ => "all rows") : scoredView.GetColumn<ReadOnlyMemory<char>>(labelColumn).Select(l => l.ToString());
+    var latent = scoredView.GetColumn<float[]>("Latent").Zip(labels, (z, l) => (z[0], z.Length > 1 ? z[1] : 0f, l)).ToArray();
+    WritePlots(model, latent, labelColumn ?? "no label");
+    Console.WriteLine(summary);
+    return 0;
 }
 
-var raw = ml.Transforms.Categorical.OneHotEncoding([new("CityOneHot", "City"), new("PlanOneHot", "Plan")])
-    .Append(ml.Transforms.Conversion.ConvertType("NewsletterNumber", "Newsletter", DataKind.Single))
-    .Append(ml.Transforms.Concatenate("Raw", "Age", "Income", "Visits", "CityOneHot", "PlanOneHot", "NewsletterNumber"))
-    .Append(ml.Transforms.NormalizeMeanVariance("Raw"));
-var vaeAccuracy = Accuracy(model, "Latent");
-var pcaAccuracy = Accuracy(raw.Append(ml.Transforms.ProjectToPrincipalComponents("Pca", "Raw", rank: 2, seed: 1)).Fit(split.TrainSet), "Pca");
-var rawAccuracy = Accuracy(raw.Fit(split.TrainSet), "Raw");
-Console.WriteLine();
-Console.WriteLine("Predicting the hidden segment (test rows, SDCA):");
-Console.WriteLine($"  VAE latent mean, 2 features  {vaeAccuracy:F3}");
-Console.WriteLine($"  PCA, 2 components            {pcaAccuracy:F3}");
-Console.WriteLine($"  all raw columns, 13 features  {rawAccuracy:F3}");
-
-// The most unusual test rows by anomaly score.
-var scored = model.Transform(split.TestSet);
-var top = ml.Data.CreateEnumerable<ScoredPerson>(scored, reuseRowObject: false).OrderByDescending(p => p.AnomalyScore).Take(3);
-Console.WriteLine();
-Console.WriteLine("Highest anomaly scores among test rows:");
-foreach (var p in top)
+(IDataView Train, IDataView Test) Split(IDataView data)
 {
-    Console.WriteLine($"  score {p.AnomalyScore,7:F2}: age {p.Age:F0}, income {p.Income:F0}, visits {p.Visits:F1}, {p.City}, {p.Plan}, newsletter {p.Newsletter}");
+    var split = ml.Data.TrainTestSplit(data, testFraction: 0.25, seed: 1);
+    return (split.TrainSet, split.TestSet);
 }
 
-Plots.Training(model.TrainingHistory, Path.Combine(outputFolder, "training.png"));
-var latent = ml.Data.CreateEnumerable<ScoredPerson>(scored, reuseRowObject: false).ToArray();
-Plots.Latent(latent.Select(p => (p.Latent[0], p.Latent[1], p.Segment)).ToArray(), Path.Combine(outputFolder, "latent.png"));
-Console.WriteLine($"\nwrote {Path.Combine(outputFolder, "training.png")} and {Path.Combine(outputFolder, "latent.png")}");
-Console.WriteLine($"quickstart: vae-accuracy={vaeAccuracy:F2} pca-accuracy={pcaAccuracy:F2} raw-accuracy={rawAccuracy:F2}");
+void PrintFit(VariationalAutoencoderTransformer model)
+{
+    var last = model.TrainingHistory[^1];
+    Console.WriteLine();
+    Console.WriteLine("Reconstruction loss per column (last epoch):");
+    var width = last.ReconstructionByColumn.Keys.Max(k => k.Length);
+    foreach (var (column, loss) in last.ReconstructionByColumn)
+    {
+        Console.WriteLine($"  {column.PadRight(width)} {loss,8:F4}");
+    }
+
+    Console.WriteLine($"KL: {last.Kl:F3} nats ({string.Join(", ", last.KlByDimension.Select(k => k.ToString("F3")))} per dimension); active units: {last.ActiveUnits} of {model.LatentDimension}");
+}
+
+// Predict a class from three feature sets of the same rows with the same classifier. Each feature transformer is
+// fitted on the training rows only.
+(double Vae, double Pca, double Raw) Compare(IDataView trainSet, IDataView testSet, ITransformer vaeModel, IEstimator<ITransformer> raw, string classColumn, string what)
+{
+    double Accuracy(ITransformer features, string featureColumn)
+    {
+        var classifier = ml.Transforms.Conversion.MapValueToKey("Label", classColumn)
+            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", featureColumn));
+        var fitted = classifier.Fit(features.Transform(trainSet));
+        return ml.MulticlassClassification.Evaluate(fitted.Transform(features.Transform(testSet))).MicroAccuracy;
+    }
+
+    var rawModel = raw.Fit(trainSet);
+    var rawSize = ((VectorDataViewType)rawModel.GetOutputSchema(trainSet.Schema)["Raw"].Type).Size;
+    var vaeAccuracy = Accuracy(vaeModel, "Latent");
+    var pcaAccuracy = Accuracy(raw.Append(ml.Transforms.ProjectToPrincipalComponents("Pca", "Raw", rank: latentSize, seed: 1)).Fit(trainSet), "Pca");
+    var rawAccuracy = Accuracy(rawModel, "Raw");
+    Console.WriteLine();
+    Console.WriteLine($"Predicting {what} (test rows, SDCA):");
+    Console.WriteLine($"  VAE latent mean, {latentSize} features".PadRight(33) + $"{vaeAccuracy:F3}");
+    Console.WriteLine($"  PCA, {latentSize} components".PadRight(33) + $"{pcaAccuracy:F3}");
+    Console.WriteLine($"  all raw columns, {rawSize} features".PadRight(33) + $"{rawAccuracy:F3}");
+    return (vaeAccuracy, pcaAccuracy, rawAccuracy);
+}
+
+void WritePlots(VariationalAutoencoderTransformer model, IReadOnlyList<(float X, float Y, string Label)> latent, string colouredBy)
+{
+    var training = Path.Combine(outputFolder, "training.png");
+    var scatter = Path.Combine(outputFolder, "latent.png");
+    Plots.Training(model.TrainingHistory, training);
+    Plots.Latent(latent, colouredBy, scatter);
+    Console.WriteLine($"\nwrote {training} and {scatter}");
+}
 
 /// <summary>A person of the synthetic table.</summary>
 public class Person
@@ -114,7 +271,6 @@ public class Person
 /// <summary>A person with the autoencoder's outputs.</summary>
 public sealed class ScoredPerson : Person
 {
-    [VectorType(2)]
     public float[] Latent { get; set; } = [];
 
     public float AnomalyScore { get; set; }
@@ -179,7 +335,7 @@ internal static class Plots
         plot.SavePng(path, 800, 500);
     }
 
-    public static void Latent(IReadOnlyList<(float X, float Y, string Label)> points, string path)
+    public static void Latent(IReadOnlyList<(float X, float Y, string Label)> points, string colouredBy, string path)
     {
         Fonts.Default = "DejaVu Sans";
         var plot = new Plot();
@@ -190,13 +346,20 @@ internal static class Plots
             var group = points.Where(p => p.Label == labels[i]).ToArray();
             var scatter = plot.Add.ScatterPoints(group.Select(p => (double)p.X).ToArray(), group.Select(p => (double)p.Y).ToArray(), palette.GetColor(i));
             scatter.MarkerSize = 4;
-            scatter.LegendText = labels[i];
+            if (labels.Length <= 12)
+            {
+                scatter.LegendText = labels[i];
+            }
         }
 
-        plot.Title("Latent means of the test rows, coloured by hidden segment");
+        plot.Title($"Latent means of the test rows, coloured by {colouredBy}");
         plot.XLabel("z0");
         plot.YLabel("z1");
-        plot.ShowLegend(Edge.Right);
+        if (labels.Length <= 12)
+        {
+            plot.ShowLegend(Edge.Right);
+        }
+
         plot.SavePng(path, 800, 600);
     }
 }
