@@ -54,6 +54,28 @@ internal sealed class EncodedColumn
     /// <summary>Categorical: the name of each one-hot position.</summary>
     public string[] Categories { get; }
 
+    /// <summary>Numeric: the smallest observed value of each feature (empty when unknown).</summary>
+    public float[] Minimums { get; init; } = [];
+
+    /// <summary>Numeric: the largest observed value of each feature (empty when unknown).</summary>
+    public float[] Maximums { get; init; } = [];
+
+    /// <summary>Numeric: the decimal places every observed value of each feature fits in (0 for whole numbers, at
+    /// most 4), or -1 where values have more (empty when unknown).</summary>
+    public sbyte[] Decimals { get; init; } = [];
+
+    /// <summary>A generated value of feature <paramref name="slot"/> made to look like the data: clipped to the observed
+    /// range and rounded to the observed decimal places.</summary>
+    public double LikeObserved(int slot, double value)
+    {
+        if (Minimums.Length > 0)
+        {
+            value = Math.Clamp(value, Minimums[slot], Maximums[slot]);
+        }
+
+        return Decimals.Length > 0 && Decimals[slot] >= 0 ? Math.Round(value, Decimals[slot], MidpointRounding.AwayFromZero) : value;
+    }
+
     /// <summary>The factor on each of this column's per-feature reconstruction terms. Sum: the column's weight on
     /// every term. ColumnMean: the terms are averaged over the column's width, so the column counts once.</summary>
     public float LossScale(VaeReconstructionReduction reduction) =>
@@ -85,6 +107,11 @@ internal sealed class EncodedColumn
         {
             writer.Write(category);
         }
+
+        WriteFloats(writer, Minimums);
+        WriteFloats(writer, Maximums);
+        writer.Write(Decimals.Length);
+        writer.Write(MemoryMarshal.AsBytes(Decimals.AsSpan()));
     }
 
     public static EncodedColumn Read(BinaryReader reader)
@@ -103,11 +130,24 @@ internal sealed class EncodedColumn
             categories[i] = reader.ReadString();
         }
 
+        var minimums = ReadFloats(reader);
+        var maximums = ReadFloats(reader);
+        var decimals = new sbyte[ModelFormat.CheckCount(reader.ReadInt32(), "decimals count")];
+        ModelFormat.Check(reader.Read(MemoryMarshal.AsBytes(decimals.AsSpan())) == decimals.Length, "the file ends early");
+        ModelFormat.Check(
+            minimums.Length == maximums.Length && (minimums.Length == 0 || minimums.Length == width) && (decimals.Length == 0 || decimals.Length == width),
+            $"column '{name}' has inconsistent ranges");
+
         ModelFormat.Check(kind is VaeColumnKind.Numeric or VaeColumnKind.Categorical or VaeColumnKind.Binary, $"column '{name}' has an unknown kind");
         ModelFormat.Check(Enum.IsDefined(source.Item) && source.VectorSize >= 0 && width > 0 && offset >= 0, $"column '{name}' has an invalid type or span");
         ModelFormat.Check(kind != VaeColumnKind.Numeric || (means.Length == width && stds.Length == width), $"column '{name}' has inconsistent statistics");
         ModelFormat.Check(kind != VaeColumnKind.Categorical || categories.Length == width, $"column '{name}' has inconsistent categories");
-        return new EncodedColumn(name, kind, weight, source, offset, width, means, stds, categories);
+        return new EncodedColumn(name, kind, weight, source, offset, width, means, stds, categories)
+        {
+            Minimums = minimums,
+            Maximums = maximums,
+            Decimals = decimals,
+        };
     }
 
     private static void WriteFloats(BinaryWriter writer, float[] values)

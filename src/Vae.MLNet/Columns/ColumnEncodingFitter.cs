@@ -132,6 +132,9 @@ internal static class ColumnEncodingFitter
         private readonly double[] _mean = new double[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
         private readonly double[] _m2 = new double[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
         private readonly long[] _observed = new long[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
+        private readonly double[] _min = Enumerable.Repeat(double.PositiveInfinity, request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0).ToArray();
+        private readonly double[] _max = Enumerable.Repeat(double.NegativeInfinity, request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0).ToArray();
+        private readonly sbyte[] _decimals = new sbyte[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
         private readonly double[] _values = new double[request.Source.ItemCount];
         private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
 
@@ -186,12 +189,34 @@ internal static class ColumnEncodingFitter
                         $"Column '{request.Name}' has the value {x} at row {row}{where}, which is not a finite number{hint}.");
                 }
 
+                _min[i] = Math.Min(_min[i], x);
+                _max[i] = Math.Max(_max[i], x);
+                if (_decimals[i] >= 0)
+                {
+                    _decimals[i] = Math.Max(_decimals[i], DecimalPlaces(x));
+                }
+
                 // Welford's update: stable for large values and long columns.
                 var count = ++_observed[i];
                 var delta = x - _mean[i];
                 _mean[i] += delta / count;
                 _m2[i] += delta * (x - _mean[i]);
             }
+        }
+
+        /// <summary>The decimal places (0 to 4) a value fits in, or -1 if it needs more.</summary>
+        private static sbyte DecimalPlaces(double x)
+        {
+            var scaled = x;
+            for (sbyte places = 0; places <= 4; places++, scaled *= 10)
+            {
+                if (Math.Abs(scaled - Math.Round(scaled)) <= 1e-6 * Math.Max(1, Math.Abs(scaled)))
+                {
+                    return places;
+                }
+            }
+
+            return -1;
         }
 
         public EncodedColumn Build(DataViewSchema.Column column, int offset, int maxCategories)
@@ -211,7 +236,13 @@ internal static class ColumnEncodingFitter
                         stds[i] = std > 1e-8 * Math.Max(1.0, Math.Abs(_mean[i])) && double.IsFinite(std) ? (float)std : 1f;
                     }
 
-                    return new EncodedColumn(request.Name, request.Kind, request.Weight, source, offset, means.Length, means, stds, []);
+                    var observed = _observed.All(n => n > 0);
+                    return new EncodedColumn(request.Name, request.Kind, request.Weight, source, offset, means.Length, means, stds, [])
+                    {
+                        Minimums = observed ? _min.Select(v => (float)v).ToArray() : [],
+                        Maximums = observed ? _max.Select(v => (float)v).ToArray() : [],
+                        Decimals = observed ? _decimals : [],
+                    };
                 }
 
                 case VaeColumnKind.Binary:

@@ -30,12 +30,18 @@ internal static class RowDecoder
                         for (var i = 0; i < column.Width; i++)
                         {
                             double standardised = decoded[(r * width) + column.Offset + i];
-                            if (random is not null && weights.NumericNoise.Length > 0)
+                            if (random is null)
+                            {
+                                values[(r * column.Width) + i] = (standardised * column.Stds[i]) + column.Means[i];
+                                continue;
+                            }
+
+                            if (weights.NumericNoise.Length > 0)
                             {
                                 standardised += weights.NumericNoise[numericIndex + i] * Gaussian(random);
                             }
 
-                            values[(r * column.Width) + i] = (standardised * column.Stds[i]) + column.Means[i];
+                            values[(r * column.Width) + i] = column.LikeObserved(i, (standardised * column.Stds[i]) + column.Means[i]);
                         }
                     }
 

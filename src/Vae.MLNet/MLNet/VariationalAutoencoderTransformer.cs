@@ -111,7 +111,8 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     /// <summary>Samples synthetic rows from the generative model: latent points drawn from the prior N(0, I), decoded,
     /// and every column drawn from the decoder's distribution: categories and binary values from its probabilities,
     /// numbers from its Gaussian (the learned standard deviation under Gaussian NLL; under squared error the root
-    /// mean square residual measured on the training data). Integer columns are rounded.</summary>
+    /// mean square residual measured on the training data), then clipped to the range seen at fit and rounded to the
+    /// decimal places the column's values had (whole numbers stay whole).</summary>
     /// <param name="count">Number of rows.</param>
     /// <param name="seed">Seed of the draws; the same seed gives the same rows.</param>
     public IDataView Generate(int count, int seed = 0)

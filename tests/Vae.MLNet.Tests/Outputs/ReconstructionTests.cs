@@ -69,7 +69,7 @@ public sealed class ReconstructionTests
     }
 
     [Fact]
-    public void GeneratedNumbersHaveTheDataSpreadNotJustTheDecoderMean()
+    public void GeneratedNumbersHaveTheDataSpreadRangeAndPrecision()
     {
         // A column the latent code cannot explain (independent noise): the decoder's mean is nearly constant, so only
         // the model's noise gives generated rows the column's spread.
@@ -77,7 +77,7 @@ public sealed class ReconstructionTests
         var random = new Random(9);
         var rows = MixedTable.Rows(1500).Select(r => new MixedRow
         {
-            Income = r.Income, Age = 50 + (5 * MixedTable.Gaussian(random)), Scores = r.Scores, City = r.City, Member = r.Member,
+            Income = r.Income, Age = Math.Round(50 + (5 * MixedTable.Gaussian(random))), Scores = r.Scores, City = r.City, Member = r.Member,
         }).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
         var options = TrainedModelFixture.Options();
@@ -88,6 +88,11 @@ public sealed class ReconstructionTests
         static double Std(double[] v) => Math.Sqrt(v.Select(x => Math.Pow(x - v.Average(), 2)).Average());
         Assert.InRange(Std(generated) / 5, 0.8, 1.2);
         Assert.InRange(generated.Average(), 49, 51);
+
+        // Generated values look like the column's: whole numbers within the range seen at fit.
+        Assert.All(generated, v => Assert.Equal(Math.Round(v), v));
+        Assert.InRange(generated.Min(), rows.Min(r => r.Age), 50);
+        Assert.InRange(generated.Max(), 50, rows.Max(r => r.Age));
 
         // The noise is the residual the decoder leaves (standardised units): part of Age's spread, not all of it.
         var ageNoise = model.Weights.NumericNoise[1];
