@@ -160,8 +160,9 @@ internal static class ColumnEncodingFitter
                 if (!double.IsFinite(x) || Math.Abs(x) > float.MaxValue)
                 {
                     var where = request.Source.IsVector ? $" (slot {i})" : string.Empty;
+                    var problem = double.IsFinite(x) ? "is beyond the range of a float" : "is not a finite number";
                     throw new InvalidOperationException(
-                        $"Column '{request.Name}' has the value {x} at row {row}{where}, which is not a finite number.");
+                        $"Column '{request.Name}' has the value {x} at row {row}{where}, which {problem}.");
                 }
 
                 // Welford's update: stable for large values and long columns.

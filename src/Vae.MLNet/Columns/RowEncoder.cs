@@ -47,9 +47,15 @@ internal sealed class RowEncoder
                     for (var i = 0; i < values.Length; i++)
                     {
                         var standardised = (values[i] - column.Means[i]) / column.Stds[i];
-                        if (!double.IsFinite(values[i]) || !float.IsFinite((float)standardised))
+                        if (!double.IsFinite(values[i]))
                         {
                             throw InvalidValue(column, rowIndex, i, values[i], "is not a finite number");
+                        }
+
+                        if (!float.IsFinite((float)standardised))
+                        {
+                            throw InvalidValue(column, rowIndex, i, values[i],
+                                $"lies {Math.Abs(standardised):G3} standard deviations from the training mean, beyond the range of a float");
                         }
 
                         span[i] = (float)standardised;

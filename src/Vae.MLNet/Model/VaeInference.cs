@@ -26,6 +26,8 @@ internal sealed class VaeInference
 
     public int ColumnCount => _encoding.Columns.Count;
 
+    public ColumnEncoding Encoding => _encoding;
+
     /// <summary>Scratch buffers for batches of up to <paramref name="capacity"/> rows.</summary>
     public Workspace CreateWorkspace(int capacity) => new(capacity, _weights.MaxWidth);
 
