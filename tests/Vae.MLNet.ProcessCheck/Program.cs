@@ -1,13 +1,30 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Vae.MLNet;
 
-// Usage: Vae.MLNet.ProcessCheck <model.zip> <data.idv> <column> <output.txt>
-// Loads the model and the data (ML.NET binary format), transforms, and writes every value of <column> as the hex
-// of its bits, one row per line.
+// Usage:
+//   Vae.MLNet.ProcessCheck <model.zip> <data.idv> <column> <output.txt>
+//     Loads the model and the data (ML.NET binary format), transforms, and writes every value of <column> as the hex
+//     of its bits, one row per line.
+//   Vae.MLNet.ProcessCheck fit <data.idv> <model.zip> <seed> <threads> <column>...
+//     Sets TorchSharp's CPU thread count, fits the options of ReproducibleFit on the data with the seed, saves the
+//     model and prints the thread count in effect, so that fits in separate processes can be compared.
+if (args.Length >= 6 && args[0] == "fit")
+{
+    TorchSharp.torch.set_num_threads(int.Parse(args[4], CultureInfo.InvariantCulture));
+    var context = new MLContext(seed: 0);
+    var training = context.Data.LoadFromBinary(args[1]);
+    var options = ReproducibleFit.Options(int.Parse(args[3], CultureInfo.InvariantCulture), args[5..]);
+    var fitted = context.Transforms.VariationalAutoencoder(options).Fit(training);
+    context.Model.Save(fitted, training.Schema, args[2]);
+    Console.WriteLine($"threads={TorchSharp.torch.get_num_threads()}");
+    return 0;
+}
+
 if (args.Length != 4)
 {
-    Console.Error.WriteLine("usage: Vae.MLNet.ProcessCheck <model.zip> <data.idv> <column> <output.txt>");
+    Console.Error.WriteLine("usage: Vae.MLNet.ProcessCheck <model.zip> <data.idv> <column> <output.txt> | fit <data.idv> <model.zip> <seed> <threads> <column>...");
     return 2;
 }
 
@@ -27,3 +44,20 @@ while (cursor.MoveNext())
 }
 
 return 0;
+
+/// <summary>The options of the cross-process determinism check; the tests fit with the same ones in process.</summary>
+public static class ReproducibleFit
+{
+    public static VariationalAutoencoderOptions Options(int seed, IEnumerable<string> columns) => new()
+    {
+        Columns = columns.Select(c => new VaeColumn(c)).ToList(),
+        LatentDimension = 3,
+        HiddenLayers = [64, 64],
+        Epochs = 4,
+        BatchSize = 32,
+        LearningRate = 3e-3,
+        ValidationFraction = 0.2,
+        Dropout = 0.1,
+        Seed = seed,
+    };
+}

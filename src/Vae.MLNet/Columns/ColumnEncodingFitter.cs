@@ -184,9 +184,10 @@ internal static class ColumnEncodingFitter
                 if (!double.IsFinite(x) || Math.Abs(x) > float.MaxValue)
                 {
                     var where = request.Source.IsVector ? $" (slot {i})" : string.Empty;
-                    var hint = allowMissing ? " (NaN counts as missing; infinities do not)" : " (set AllowMissingValues to treat NaN as missing)";
+                    var problem = double.IsFinite(x) ? "is beyond the range of a float" : "is not a finite number";
+                    var hint = double.IsFinite(x) ? string.Empty : allowMissing ? " (NaN counts as missing; infinities do not)" : " (set AllowMissingValues to treat NaN as missing)";
                     throw new InvalidOperationException(
-                        $"Column '{request.Name}' has the value {x} at row {row}{where}, which is not a finite number{hint}.");
+                        $"Column '{request.Name}' has the value {x} at row {row}{where}, which {problem}{hint}.");
                 }
 
                 _min[i] = Math.Min(_min[i], x);

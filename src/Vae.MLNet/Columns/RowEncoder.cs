@@ -57,9 +57,15 @@ internal sealed class RowEncoder
                         }
 
                         var standardised = (values[i] - column.Means[i]) / column.Stds[i];
-                        if (!double.IsFinite(values[i]) || !float.IsFinite((float)standardised))
+                        if (!double.IsFinite(values[i]))
                         {
                             throw InvalidValue(column, rowIndex, i, values[i], allowMissing ? "is not a finite number (NaN counts as missing; infinities do not)" : "is not a finite number (set AllowMissingValues to treat NaN as missing)");
+                        }
+
+                        if (!float.IsFinite((float)standardised))
+                        {
+                            throw InvalidValue(column, rowIndex, i, values[i],
+                                $"lies {Math.Abs(standardised):G3} standard deviations from the training mean, beyond the range of a float");
                         }
 
                         span[i] = (float)standardised;

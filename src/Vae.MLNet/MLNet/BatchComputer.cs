@@ -1,3 +1,4 @@
+using Vae.MLNet.Columns;
 using Vae.MLNet.Model;
 
 namespace Vae.MLNet.MLNet;
@@ -48,9 +49,12 @@ internal sealed class BatchComputer
     /// <summary>Width of an encoded input row.</summary>
     public int Width => _inference.InputWidth;
 
-    public VaeInference Inference => _inference;
-
-    public void Compute(int rows)
+    /// <summary>Runs the model on the first <paramref name="rows"/> rows of <see cref="X"/>.</summary>
+    /// <param name="rows">Rows filled.</param>
+    /// <param name="firstRow">The input position of the first of them, for error messages.</param>
+    /// <exception cref="InvalidOperationException">A row's outputs overflow (a value far outside the training range);
+    /// the message names the row and the column furthest from its training mean.</exception>
+    public void Compute(int rows, long firstRow)
     {
         _inference.Encode(X, rows, Heads, _workspace);
         if (Decodes)
@@ -61,6 +65,16 @@ internal sealed class BatchComputer
         if (Scores)
         {
             _inference.Score(X, Heads, Decoded, rows, _reconstruction, _kl);
+        }
+
+        for (var r = 0; r < rows; r++)
+        {
+            if (!AllFinite(Heads.AsSpan(r * 2 * _inference.Latent, 2 * _inference.Latent))
+                || (Decodes && !AllFinite(DecodedRow(r)))
+                || (Scores && !float.IsFinite(Score(r))))
+            {
+                throw Overflow(r, firstRow + r);
+            }
         }
     }
 
@@ -89,4 +103,42 @@ internal sealed class BatchComputer
     }
 
     public float Score(int row) => ReconstructionError(row) + _kl[row];
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var value in values)
+        {
+            if (!float.IsFinite(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Standardised inputs stay finite by construction; the network's outputs can still overflow when a value
+    /// lies very many standard deviations from its training mean. Names the most extreme numeric feature.</summary>
+    private InvalidOperationException Overflow(int row, long position)
+    {
+        var x = InputRow(row);
+        var culprit = string.Empty;
+        var furthest = 0f;
+        foreach (var column in _inference.Encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric))
+        {
+            for (var i = 0; i < column.Width; i++)
+            {
+                var distance = Math.Abs(x[column.Offset + i]);
+                if (distance > furthest)
+                {
+                    furthest = distance;
+                    var slot = column.Source.IsVector ? $" (slot {i})" : string.Empty;
+                    culprit = $"; column '{column.Name}'{slot} is {distance.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)} standard deviations from its training mean";
+                }
+            }
+        }
+
+        return new InvalidOperationException(
+            $"The model's outputs for row {position} are not finite numbers: the row lies too far outside the training data{culprit}.");
+    }
 }

@@ -90,8 +90,10 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
                 _host.CheckAlive();
                 var rows = 0;
                 var width = _computer.Width;
+                long first = 0;
                 while (rows < _computer.Capacity && _lookahead!.MoveNext())
                 {
+                    first = rows == 0 ? _lookahead.Position : first;
                     _encoder!.Encode(_computer.X.AsSpan(rows * width, width), _lookahead.Position);
                     rows++;
                 }
@@ -101,7 +103,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
                     throw new InvalidOperationException("The input data returned fewer rows on a second cursor than on the first; its order must be repeatable.");
                 }
 
-                _computer.Compute(rows);
+                _computer.Compute(rows, first);
                 _filled = rows;
                 _index = 0;
             }

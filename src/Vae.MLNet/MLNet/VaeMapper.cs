@@ -177,7 +177,7 @@ internal sealed class VaeMapper : IRowToRowMapper
             {
                 encoder ??= new RowEncoder(Parent.Encoding, input);
                 encoder.Encode(computer.X, input.Position);
-                computer.Compute(1);
+                computer.Compute(1, input.Position);
                 computed = input.Position;
             }
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -22,7 +23,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     /// <summary>Rows per batch in <c>Transform</c>'s cursor.</summary>
     internal const int TransformBatchSize = 512;
 
-    /// <summary>Version of the model blob inside ML.NET's model file.</summary>
+    /// <summary>Version of the model blob inside ML.NET's model file (2: the content with its length and SHA-256).</summary>
     private const int FormatVersion = 2;
 
     private readonly IHost _host;
@@ -161,19 +162,30 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         _host.CheckValue(ctx, nameof(ctx));
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
-        var writer = ctx.Writer;
-        writer.Write(FormatVersion);
-        writer.Write(Names.Latent);
-        WriteOptional(writer, Names.LogVariance);
-        WriteOptional(writer, Names.Score);
-        WriteOptional(writer, Names.ReconstructionError);
-        WriteOptional(writer, Names.ColumnErrors);
-        WriteOptional(writer, Names.ReconstructionSuffix);
-        WriteOptional(writer, Names.ImputationSuffix);
-        writer.Write((byte)_reduction);
-        Encoding.Write(writer);
-        Weights.Write(writer);
-        HistoryFormat.Write(writer, _history);
+
+        // The content goes behind its length and followed by its SHA-256, so that any damage to it (a flipped byte
+        // that the zip container lets through) is caught on load rather than giving different weights.
+        using var content = new MemoryStream();
+        using (var writer = new BinaryWriter(content, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Names.Latent);
+            WriteOptional(writer, Names.LogVariance);
+            WriteOptional(writer, Names.Score);
+            WriteOptional(writer, Names.ReconstructionError);
+            WriteOptional(writer, Names.ColumnErrors);
+            WriteOptional(writer, Names.ReconstructionSuffix);
+            WriteOptional(writer, Names.ImputationSuffix);
+            writer.Write((byte)_reduction);
+            Encoding.Write(writer);
+            Weights.Write(writer);
+            HistoryFormat.Write(writer, _history);
+        }
+
+        var bytes = content.GetBuffer().AsSpan(0, (int)content.Length);
+        ctx.Writer.Write(FormatVersion);
+        ctx.Writer.Write(bytes.Length);
+        ctx.Writer.Write(bytes);
+        ctx.Writer.Write(SHA256.HashData(bytes));
     }
 
     private static VersionInfo GetVersionInfo() => new(
@@ -189,11 +201,11 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         ArgumentNullException.ThrowIfNull(env);
         env.CheckValue(ctx, nameof(ctx));
         ctx.CheckAtModel(GetVersionInfo());
-        var reader = ctx.Reader;
         try
         {
-            var version = reader.ReadInt32();
+            var version = ctx.Reader.ReadInt32();
             ModelFormat.Check(version == FormatVersion, $"format version {version} is not {FormatVersion}");
+            var reader = VerifiedContent(ctx.Reader);
             var names = new OutputNames(
                 reader.ReadString(), ReadOptional(reader), ReadOptional(reader), ReadOptional(reader),
                 ReadOptional(reader), ReadOptional(reader), ReadOptional(reader));
@@ -212,6 +224,18 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         {
             throw new InvalidDataException("The saved variational autoencoder is corrupt or incompatible: the file ends early.", e);
         }
+    }
+
+    /// <summary>Reads the length-prefixed content and checks it against the SHA-256 stored after it.</summary>
+    private static BinaryReader VerifiedContent(BinaryReader reader)
+    {
+        var length = ModelFormat.CheckCount(reader.ReadInt32(), "content length", int.MaxValue);
+        var content = reader.ReadBytes(length);
+        ModelFormat.Check(content.Length == length, "the file ends early");
+        var checksum = reader.ReadBytes(SHA256.HashSizeInBytes);
+        ModelFormat.Check(checksum.Length == SHA256.HashSizeInBytes, "the file ends early");
+        ModelFormat.Check(SHA256.HashData(content).AsSpan().SequenceEqual(checksum), "its checksum does not match its content");
+        return new BinaryReader(new MemoryStream(content, writable: false), System.Text.Encoding.UTF8);
     }
 
     private static void WriteOptional(BinaryWriter writer, string? value)

@@ -108,11 +108,10 @@ public sealed class PersistenceTests(TrainedModelFixture fixture) : IClassFixtur
         {
             var entry = archive.Entries.Single(e => e.FullName == "TransformerChain/Model.key");
             var blob = Entry(path, entry.FullName);
-            // The format version (an Int32) precedes the latent column's name.
             byte[] marker = [6, (byte)'L', (byte)'a', (byte)'t', (byte)'e', (byte)'n', (byte)'t'];
-            var at = blob.AsSpan().IndexOf(marker) - sizeof(int);
-            Assert.True(at > 0);
-            BitConverter.GetBytes(99).CopyTo(blob, at);
+            var at = blob.AsSpan().IndexOf(marker) - 8; // the format version, then the content's length, then the content
+            Assert.True(at > 0 && blob[at] == 2);
+            blob[at] = 99;
             entry.Delete();
             using var stream = archive.CreateEntry(entry.FullName).Open();
             stream.Write(blob);
