@@ -38,18 +38,38 @@ if (plan is null)
     return 2;
 }
 
-var only = args.Skip(1).ToHashSet();
+var threadsArg = Array.IndexOf(args, "--threads");
+if (threadsArg >= 0)
+{
+    TorchSharp.torch.set_num_threads(int.Parse(args[threadsArg + 1], Invariant));
+}
+
+var only = args.Skip(1).Where((a, i) => a != "--threads" && (threadsArg < 0 || i + 1 != threadsArg + 1)).ToHashSet();
 bool Run(string section) => only.Count == 0 || only.Contains(section);
 
 var clock = Stopwatch.StartNew();
 Console.WriteLine($"benchmarks {plan.Name}: {Environment.ProcessorCount} cores, torch threads {TorchSharp.torch.get_num_threads()}, load {File.ReadAllText("/proc/loadavg").Trim()}");
 var ratios = new List<(string Name, double Value)>();
 
-if (Run("fit"))
+if (Run("fit") || Run("fit-mnist") || Run("fit-tabular"))
 {
     Console.WriteLine("fit through ML.NET vs the bare TorchSharp loop (throughput, end to end: Fit includes reading and encoding the table)");
+}
+
+if (Run("fit") || Run("fit-mnist"))
+{
     ratios.Add(("fit-vs-bare-mnist", Scenarios.FitVsBare("mnist 784-512-2 binary, batch 128", plan, plan.MnistRows, 784, Scenarios.MnistHidden, 2, 128, plan.MnistEpochs, unit: true)));
+}
+
+if (Run("fit") || Run("fit-tabular"))
+{
     ratios.Add(("fit-vs-bare-tabular", Scenarios.FitVsBare("tabular 100-64-8 numeric, batch 256", plan, plan.TabularRows, 100, Scenarios.TabularHidden, 8, 256, plan.TabularEpochs, unit: false)));
+}
+
+if (only.Contains("profile"))
+{
+    Profile.Run(plan.TabularRows, 100, Scenarios.TabularHidden, 8, 256, plan.TabularEpochs, unit: false, plan.Repetitions);
+    Profile.Run(plan.MnistRows, 784, Scenarios.MnistHidden, 2, 128, plan.MnistEpochs, unit: true, plan.Repetitions);
 }
 
 if (Run("mixed"))

@@ -23,7 +23,7 @@ internal sealed record Plan(
     int ScalingWidthRows,
     int[] TransformMemoryRows)
 {
-    public static readonly Plan Quick = new("quick", 3, 6_000, 2, 20_000, 3, 20_000, 3, 100_000, 20_000, [10_000, 100_000], 20_000, [10_000, 100_000, 1_000_000]);
+    public static readonly Plan Quick = new("quick", 7, 6_000, 2, 20_000, 3, 20_000, 3, 100_000, 20_000, [10_000, 100_000], 20_000, [10_000, 100_000, 1_000_000]);
 
     public static readonly Plan Full = new("full", 5, 60_000, 3, 100_000, 5, 32_561, 10, 1_000_000, 100_000, [10_000, 100_000, 1_000_000], 100_000, [10_000, 100_000, 1_000_000]);
 }
@@ -88,27 +88,52 @@ internal static class Scenarios
 
     private static double Compare(string label, Plan plan, int rows, int epochs, Func<(double Total, double Training)> fit, Action bare)
     {
-        // One untimed run of each, then the two alternate so that load on the machine falls on both alike.
+        // One untimed run of each, then pairs of runs in alternating order: the load of a shared machine changes
+        // from second to second, and the two runs of a pair see nearly the same load. The ratio is the median of
+        // the pairs' ratios. Processor time (all threads of this process) is shown beside: with one torch thread it
+        // counts the work done whatever the load.
         fit();
         bare();
         var fitSeconds = new List<double>();
+        var fitCpu = new List<double>();
         var trainingSeconds = new List<double>();
         var bareSeconds = new List<double>();
+        var bareCpu = new List<double>();
         for (var i = 0; i < plan.Repetitions; i++)
         {
+            if (i % 2 == 1)
+            {
+                RunBare();
+            }
+
             Settle();
+            var cpu = Cpu();
             var (total, training) = fit();
+            fitCpu.Add(Cpu() - cpu);
             fitSeconds.Add(total);
             trainingSeconds.Add(training);
+            if (i % 2 == 0)
+            {
+                RunBare();
+            }
+        }
+
+        void RunBare()
+        {
+            Settle();
+            var cpu = Cpu();
             bareSeconds.AddRange(Time(0, 1, bare));
+            bareCpu.Add(Cpu() - cpu);
         }
 
         var work = (double)rows * epochs;
-        var fitRate = work / Median(fitSeconds);
-        var bareRate = work / Median(bareSeconds);
-        Console.WriteLine($"  {label}: fit {F(Median(fitSeconds))} s ({N(fitRate)} rows/s; training loop alone {F(Median(trainingSeconds))} s), bare {F(Median(bareSeconds))} s ({N(bareRate)} rows/s); {rows} rows x {epochs} epochs, {plan.Repetitions} runs each, medians; fit runs {string.Join(' ', fitSeconds.Select(s => F(s)))}, bare runs {string.Join(' ', bareSeconds.Select(s => F(s)))}");
-        return fitRate / bareRate;
+        var ratio = Median(fitSeconds.Zip(bareSeconds, (f, b) => b / f));
+        var cpuRatio = Median(fitCpu.Zip(bareCpu, (f, b) => b / f));
+        Console.WriteLine($"  {label}: {rows} rows x {epochs} epochs, {plan.Repetitions} pairs; medians: fit {F(Median(fitSeconds))} s ({N(work / Median(fitSeconds))} rows/s; training loop alone {F(Median(trainingSeconds))} s), bare {F(Median(bareSeconds))} s ({N(work / Median(bareSeconds))} rows/s); processor s fit {F(Median(fitCpu))} bare {F(Median(bareCpu))} (ratio {F(cpuRatio)}); pairs fit/bare s: {string.Join(' ', fitSeconds.Zip(bareSeconds, (f, b) => F(f) + "/" + F(b)))}");
+        return ratio;
     }
+
+    private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     /// <summary>Batched transform throughput (output fully read) and single-row PredictionEngine latency, VAE
     /// (100-64-8) against ML.NET's PCA (100 -> 8), on a cached in-memory input. Returns the throughput ratio.</summary>

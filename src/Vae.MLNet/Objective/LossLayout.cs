@@ -60,8 +60,23 @@ internal sealed class LossLayout : IDisposable
 
     public IReadOnlyList<CategoricalGroup> Categorical { get; }
 
-    /// <summary>Positions, owning columns and scale of the element-wise features of one kind.</summary>
-    internal sealed record FeatureTensors(Tensor Positions, Tensor Columns, Tensor Scales);
+    /// <summary>Positions, owning columns and scale of the element-wise features of one kind. When the positions are
+    /// one run of consecutive features, <paramref name="Start"/> is the first (and the objective takes a view instead
+    /// of gathering a copy); otherwise -1.</summary>
+    internal sealed record FeatureTensors(Tensor Positions, Tensor Columns, Tensor Scales, int Start, int Count)
+    {
+        /// <summary>This kind's features of each row of <paramref name="batch"/> (batch x width): the batch itself
+        /// when they are all of it, a view when they are consecutive, a gathered copy otherwise.</summary>
+        public Tensor Select(Tensor batch)
+        {
+            if (Start < 0)
+            {
+                return batch.index_select(1, Positions);
+            }
+
+            return Start == 0 && Count == batch.shape[1] ? batch : batch.narrow(1, Start, Count);
+        }
+    }
 
     /// <summary>Categorical columns of similar width: a (columns x maxWidth) index into the encoded vector, the
     /// padding mask, the owning column of each row, and each column's scale.</summary>
@@ -127,9 +142,20 @@ internal sealed class LossLayout : IDisposable
             }
         }
 
-        public FeatureTensors? ToTensors(LossLayout owner, Device device) => Positions.Count == 0 ? null : new FeatureTensors(
-            owner.Own(tensor(Positions.ToArray(), device: device)),
-            owner.Own(tensor(_columns.ToArray(), device: device)),
-            owner.Own(tensor(_scales.ToArray(), device: device)));
+        public FeatureTensors? ToTensors(LossLayout owner, Device device)
+        {
+            if (Positions.Count == 0)
+            {
+                return null;
+            }
+
+            var consecutive = Positions.Select((p, i) => p - i).Distinct().Count() == 1;
+            return new FeatureTensors(
+                owner.Own(tensor(Positions.ToArray(), device: device)),
+                owner.Own(tensor(_columns.ToArray(), device: device)),
+                owner.Own(tensor(_scales.ToArray(), device: device)),
+                consecutive ? (int)Positions[0] : -1,
+                Positions.Count);
+        }
     }
 }
