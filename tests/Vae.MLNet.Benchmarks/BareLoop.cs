@@ -24,7 +24,7 @@ internal static class BareLoop
 
     /// <summary>Trains for <paramref name="epochs"/> epochs on <paramref name="data"/> (rows x width); returns the last
     /// epoch's mean loss.</summary>
-    public static double Train(Tensor data, int[] hidden, int latent, int batchSize, int epochs, BareLoss loss, int seed)
+    public static double Train(Tensor data, int[] hidden, int latent, int batchSize, int epochs, BareLoss loss, int seed, Func<Tensor, Tensor, Tensor, Tensor, Tensor>? objective = null)
     {
         using var outer = NewDisposeScope();
         var rows = (int)data.shape[0];
@@ -51,11 +51,7 @@ internal static class BareLoop
                 var logVar = model.LogVar.forward(h).clamp(-20, 10);
                 var z = mu + ((0.5 * logVar).exp() * randn(mu.shape, generator: generator));
                 var output = model.Decoder.forward(z);
-                var reconstruction = loss == BareLoss.BinaryCrossEntropy
-                    ? nn.functional.binary_cross_entropy_with_logits(output, x, reduction: nn.Reduction.None).sum(1).mean()
-                    : (output - x).square().sum(1).mean();
-                var kl = (0.5 * (mu.square() + logVar.exp() - 1 - logVar)).sum(1).mean();
-                var total = reconstruction + kl;
+                var total = objective is not null ? objective(output, x, mu, logVar) : Loss(output, x, mu, logVar, loss);
                 optimizer.zero_grad();
                 total.backward();
                 nn.utils.clip_grad_norm_(model.parameters(), ClipNorm);
@@ -65,6 +61,15 @@ internal static class BareLoop
         }
 
         return epochLoss / rows;
+    }
+
+    private static Tensor Loss(Tensor output, Tensor x, Tensor mu, Tensor logVar, BareLoss loss)
+    {
+        var reconstruction = loss == BareLoss.BinaryCrossEntropy
+            ? nn.functional.binary_cross_entropy_with_logits(output, x, reduction: nn.Reduction.None).sum(1).mean()
+            : (output - x).square().sum(1).mean();
+        var kl = (0.5 * (mu.square() + logVar.exp() - 1 - logVar)).sum(1).mean();
+        return reconstruction + kl;
     }
 
     private sealed class Vae : nn.Module

@@ -72,6 +72,16 @@ if (only.Contains("profile"))
     Profile.Run(plan.MnistRows, 784, Scenarios.MnistHidden, 2, 128, plan.MnistEpochs, unit: true, plan.Repetitions);
 }
 
+if (only.Contains("probe"))
+{
+    ObjectiveProbe.Run(500);
+}
+
+if (only.Contains("profile-mixed"))
+{
+    Profile.Mixed(plan.MixedRows, plan.MixedEpochs, plan.Repetitions);
+}
+
 if (Run("mixed"))
 {
     Console.WriteLine("mixed columns: Adult-shaped table vs the bare loop with one squared error over the encoded width");

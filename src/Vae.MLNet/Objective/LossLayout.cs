@@ -38,14 +38,12 @@ internal sealed class LossLayout : IDisposable
         Numeric = numeric.ToTensors(this, device);
         Binary = binary.ToTensors(this, device);
 
-        // Categorical columns go in groups of similar width (powers of two), each group one padded softmax: a few
-        // operations for any number of columns, at most twice the work of the unpadded widths.
-        Categorical = categorical
-            .GroupBy(p => (int)Math.Ceiling(Math.Log2(p.Column.Width)))
-            .OrderBy(g => g.Key)
-            .Select(g => MakeGroup(g.ToArray(), reduction, device))
-            .ToArray();
+        Categorical = Group(categorical).Select(g => MakeGroup(g, reduction, device)).ToArray();
     }
+
+    /// <summary>Extra padded positions per row that a group may take beyond twice its columns' own widths: below
+    /// this, the work of a padded softmax costs less than the dozen tensor operations of one more group.</summary>
+    internal const int GroupSlack = 256;
 
     public int ColumnCount { get; }
 
@@ -81,6 +79,37 @@ internal sealed class LossLayout : IDisposable
     /// <summary>Categorical columns of similar width: a (columns x maxWidth) index into the encoded vector, the
     /// padding mask, the owning column of each row, and each column's scale.</summary>
     internal sealed record CategoricalGroup(Tensor Gather, Tensor? Padding, int Count, int MaxWidth, Tensor Columns, Tensor Scales);
+
+    /// <summary>Categorical columns in groups of similar width, each group one padded softmax: a few operations for
+    /// any number of columns. Columns join a group in order of width while the padded group (columns x widest) stays
+    /// within twice the columns' own widths plus <see cref="GroupSlack"/>; a typical table's categoricals (tens of
+    /// categories each) make one group.</summary>
+    internal static List<(EncodedColumn Column, int Index)[]> Group(IEnumerable<(EncodedColumn Column, int Index)> categorical)
+    {
+        var groups = new List<(EncodedColumn Column, int Index)[]>();
+        var current = new List<(EncodedColumn Column, int Index)>();
+        var widths = 0;
+        foreach (var member in categorical.OrderBy(p => p.Column.Width).ThenBy(p => p.Index))
+        {
+            var width = member.Column.Width;
+            if (current.Count > 0 && (long)(current.Count + 1) * width > (2L * (widths + width)) + GroupSlack)
+            {
+                groups.Add([.. current]);
+                current.Clear();
+                widths = 0;
+            }
+
+            current.Add(member);
+            widths += width;
+        }
+
+        if (current.Count > 0)
+        {
+            groups.Add([.. current]);
+        }
+
+        return groups;
+    }
 
     private Tensor Own(Tensor tensor)
     {

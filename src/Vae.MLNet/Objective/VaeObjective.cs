@@ -62,7 +62,9 @@ internal static class VaeObjective
         foreach (var group in layout.Categorical)
         {
             var shape = new long[] { -1, group.Count, group.MaxWidth };
-            var logits = output.index_select(1, group.Gather).view(shape);
+            // gather, not index_select: its backward is one scatter over the batch, where index_select's backward
+            // (index_add along dimension 1) adds one strided column at a time.
+            var logits = output.gather(1, group.Gather.unsqueeze(0).expand(output.shape[0], -1)).view(shape);
             var onehot = target.index_select(1, group.Gather).view(shape);
             if (group.Padding is not null)
             {
