@@ -40,14 +40,12 @@ internal sealed class LossLayout : IDisposable
         Numeric = numeric.ToTensors(this, device);
         Binary = binary.ToTensors(this, device);
 
-        // Categorical columns go in groups of similar width (powers of two), each group one padded softmax: a few
-        // operations for any number of columns, at most twice the work of the unpadded widths.
-        Categorical = categorical
-            .GroupBy(p => (int)Math.Ceiling(Math.Log2(p.Column.Width)))
-            .OrderBy(g => g.Key)
-            .Select(g => MakeGroup(g.ToArray(), reduction, device))
-            .ToArray();
+        Categorical = Group(categorical).Select(g => MakeGroup(g, reduction, device)).ToArray();
     }
+
+    /// <summary>Extra padded positions per row that a group may take beyond twice its columns' own widths: below
+    /// this, the work of a padded softmax costs less than the dozen tensor operations of one more group.</summary>
+    internal const int GroupSlack = 256;
 
     public int ColumnCount { get; }
 
@@ -74,12 +72,58 @@ internal sealed class LossLayout : IDisposable
 
     public IReadOnlyList<CategoricalGroup> Categorical { get; }
 
-    /// <summary>Positions, owning columns and scale of the element-wise features of one kind.</summary>
-    internal sealed record FeatureTensors(Tensor Positions, Tensor Columns, Tensor Scales);
+    /// <summary>Positions, owning columns and scale of the element-wise features of one kind. When the positions are
+    /// one run of consecutive features, <paramref name="Start"/> is the first (and the objective takes a view instead
+    /// of gathering a copy); otherwise -1.</summary>
+    internal sealed record FeatureTensors(Tensor Positions, Tensor Columns, Tensor Scales, int Start, int Count)
+    {
+        /// <summary>This kind's features of each row of <paramref name="batch"/> (batch x width): the batch itself
+        /// when they are all of it, a view when they are consecutive, a gathered copy otherwise.</summary>
+        public Tensor Select(Tensor batch)
+        {
+            if (Start < 0)
+            {
+                return batch.index_select(1, Positions);
+            }
+
+            return Start == 0 && Count == batch.shape[1] ? batch : batch.narrow(1, Start, Count);
+        }
+    }
 
     /// <summary>Categorical columns of similar width: a (columns x maxWidth) index into the encoded vector, the
     /// padding mask, the owning column of each row, and each column's scale.</summary>
     internal sealed record CategoricalGroup(Tensor Gather, Tensor? Padding, int Count, int MaxWidth, Tensor Columns, Tensor Scales);
+
+    /// <summary>Categorical columns in groups of similar width, each group one padded softmax: a few operations for
+    /// any number of columns. Columns join a group in order of width while the padded group (columns x widest) stays
+    /// within twice the columns' own widths plus <see cref="GroupSlack"/>; a typical table's categoricals (tens of
+    /// categories each) make one group.</summary>
+    internal static List<(EncodedColumn Column, int Index)[]> Group(IEnumerable<(EncodedColumn Column, int Index)> categorical)
+    {
+        var groups = new List<(EncodedColumn Column, int Index)[]>();
+        var current = new List<(EncodedColumn Column, int Index)>();
+        var widths = 0;
+        foreach (var member in categorical.OrderBy(p => p.Column.Width).ThenBy(p => p.Index))
+        {
+            var width = member.Column.Width;
+            if (current.Count > 0 && (long)(current.Count + 1) * width > (2L * (widths + width)) + GroupSlack)
+            {
+                groups.Add([.. current]);
+                current.Clear();
+                widths = 0;
+            }
+
+            current.Add(member);
+            widths += width;
+        }
+
+        if (current.Count > 0)
+        {
+            groups.Add([.. current]);
+        }
+
+        return groups;
+    }
 
     private Tensor Own(Tensor tensor)
     {
@@ -141,9 +185,20 @@ internal sealed class LossLayout : IDisposable
             }
         }
 
-        public FeatureTensors? ToTensors(LossLayout owner, Device device) => Positions.Count == 0 ? null : new FeatureTensors(
-            owner.Own(tensor(Positions.ToArray(), device: device)),
-            owner.Own(tensor(_columns.ToArray(), device: device)),
-            owner.Own(tensor(_scales.ToArray(), device: device)));
+        public FeatureTensors? ToTensors(LossLayout owner, Device device)
+        {
+            if (Positions.Count == 0)
+            {
+                return null;
+            }
+
+            var consecutive = Positions.Select((p, i) => p - i).Distinct().Count() == 1;
+            return new FeatureTensors(
+                owner.Own(tensor(Positions.ToArray(), device: device)),
+                owner.Own(tensor(_columns.ToArray(), device: device)),
+                owner.Own(tensor(_scales.ToArray(), device: device)),
+                consecutive ? (int)Positions[0] : -1,
+                Positions.Count);
+        }
     }
 }

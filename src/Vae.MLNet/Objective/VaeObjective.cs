@@ -41,7 +41,7 @@ internal static class VaeObjective
 
         if (layout.Numeric is { } numeric)
         {
-            var difference = output.index_select(1, numeric.Positions) - target.index_select(1, numeric.Positions);
+            var difference = numeric.Select(output) - numeric.Select(target);
             var terms = difference.square();
             if (numericLogVar is not null)
             {
@@ -55,14 +55,16 @@ internal static class VaeObjective
         if (layout.Binary is { } binary)
         {
             var terms = nn.functional.binary_cross_entropy_with_logits(
-                output.index_select(1, binary.Positions), target.index_select(1, binary.Positions), reduction: nn.Reduction.None);
+                binary.Select(output), binary.Select(target), reduction: nn.Reduction.None);
             reconstruction = AddFeatures(reconstruction, terms, binary, mask);
         }
 
         foreach (var group in layout.Categorical)
         {
             var shape = new long[] { -1, group.Count, group.MaxWidth };
-            var logits = output.index_select(1, group.Gather).view(shape);
+            // gather, not index_select: its backward is one scatter over the batch, where index_select's backward
+            // (index_add along dimension 1) adds one strided column at a time.
+            var logits = output.gather(1, group.Gather.unsqueeze(0).expand(output.shape[0], -1)).view(shape);
             var onehot = target.index_select(1, group.Gather).view(shape);
             if (group.Padding is not null)
             {
@@ -97,7 +99,7 @@ internal static class VaeObjective
     {
         if (mask is not null)
         {
-            terms = terms * mask.index_select(1, features.Positions);
+            terms = terms * features.Select(mask);
         }
 
         return reconstruction.index_add(0, features.Columns, terms.mean([0]) * features.Scales, 1);

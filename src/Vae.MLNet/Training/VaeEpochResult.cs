@@ -43,7 +43,7 @@ public sealed class VaeEpochResult
     public double Beta { get; }
 
     /// <summary>Latent dimensions whose posterior mean varies across rows: Cov_x(E[z|x]) &gt; 0.01 (Burda et al.
-    /// 2016), measured on up to 10,000 training rows.</summary>
+    /// 2016), measured on the epoch's training rows as the training pass encoded them.</summary>
     public int ActiveUnits { get; }
 
     /// <summary>Validation objective at the final KL weight (what early stopping watches), if a validation

@@ -33,8 +33,10 @@ internal sealed record TrainingResult(VaeWeights Weights, IReadOnlyList<VaeEpoch
 /// objective; knows nothing of ML.NET.</summary>
 internal static class VaeTrainer
 {
-    private const int ActiveUnitRows = 10_000;
     private const int EvaluationBatch = 4096;
+
+    /// <summary>Training rows used to estimate the numeric noise of the generative model.</summary>
+    private const int NoiseRows = 10_000;
 
     public static TrainingResult Train(
         EncodedMatrix data,
@@ -85,8 +87,9 @@ internal static class VaeTrainer
         {
             network.train();
             using var permutation = randperm(trainRows, generator: generator, device: device);
-            // Sums over the epoch, kept on the device: [reconstruction per column, KL per dimension, total].
-            using var sums = zeros(columnNames.Length + latent + 1, device: device);
+            // Sums over the epoch, kept on the device: [reconstruction per column, KL per dimension, total] times
+            // rows, then the posterior means and their squares per dimension (for the active units).
+            using var sums = zeros(columnNames.Length + (3 * latent) + 1, dtype: ScalarType.Float64, device: device);
             double beta = 0;
             for (var b = 0; b < batches; b++)
             {
@@ -123,7 +126,11 @@ internal static class VaeTrainer
                 optimizer.step();
                 using (no_grad())
                 {
-                    sums.add_(cat([parts.Reconstruction.detach(), parts.Kl.detach(), parts.Total.detach().reshape(1)]) * rows);
+                    var m = mu.detach().to(ScalarType.Float64);
+                    sums.add_(cat([
+                        cat([parts.Reconstruction, parts.Kl, parts.Total.reshape(1)]).detach().to(ScalarType.Float64) * rows,
+                        m.sum(0L),
+                        m.square().sum(0L)]));
                 }
             }
 
@@ -133,11 +140,11 @@ internal static class VaeTrainer
                 : Evaluate(network, validation, layout, finalBeta, settings);
             var result = new VaeEpochResult(
                 epoch,
-                means[^1],
+                means[columnNames.Length + latent],
                 columnNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => means[p.i]),
                 means.Skip(columnNames.Length).Take(latent).ToArray(),
                 beta,
-                ActiveUnits(network, train),
+                ActiveUnits(means.AsSpan(columnNames.Length + latent + 1, latent), means.AsSpan(columnNames.Length + (2 * latent) + 1, latent), trainRows),
                 validationLoss,
                 validationRecon,
                 validationKl,
@@ -215,20 +222,26 @@ internal static class VaeTrainer
         return (total / rows, reconstruction / rows, kl / rows);
     }
 
-    /// <summary>Burda et al.'s active units: dimensions with Cov_x(E[z|x]) &gt; 0.01.</summary>
-    private static int ActiveUnits(VaeNetwork network, Tensor train)
+    /// <summary>Burda et al.'s active units: dimensions with Cov_x(E[z|x]) &gt; 0.01, from the sums of the posterior
+    /// means and of their squares over the epoch's training batches (the means the training pass computes anyway, so
+    /// the figure costs no extra forward pass).</summary>
+    private static int ActiveUnits(ReadOnlySpan<double> meanOfMu, ReadOnlySpan<double> meanOfSquares, int rows)
     {
-        network.eval();
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var sample = train.narrow(0, 0, Math.Min(ActiveUnitRows, (int)train.shape[0]));
-        var (mu, _) = network.Encode(sample);
-        if (mu.shape[0] < 2)
+        if (rows < 2)
         {
             return 0;
         }
 
-        return (int)(mu.var(0, unbiased: false) > 0.01).sum().item<long>();
+        var active = 0;
+        for (var j = 0; j < meanOfMu.Length; j++)
+        {
+            if (meanOfSquares[j] - (meanOfMu[j] * meanOfMu[j]) > 0.01)
+            {
+                active++;
+            }
+        }
+
+        return active;
     }
 
     private static VaeTrainingException Diverged(ObjectiveParts parts, string[] columns, int epoch, int batch)
@@ -271,7 +284,7 @@ internal static class VaeTrainer
         }
 
         using var generator = new Generator((ulong)seed + 2, train.device);
-        var sample = train.narrow(0, 0, Math.Min(ActiveUnitRows, (int)train.shape[0]));
+        var sample = train.narrow(0, 0, Math.Min(NoiseRows, (int)train.shape[0]));
         var (target, mask) = layout.TargetAndMask(sample);
         var (mu, logVar) = network.Encode(sample);
         var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));

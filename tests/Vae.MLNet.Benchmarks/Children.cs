@@ -1,0 +1,101 @@
+using Microsoft.ML;
+using static Vae.MLNet.Benchmarks.Harness;
+
+namespace Vae.MLNet.Benchmarks;
+
+/// <summary>Scenarios run in a process of their own, so that the peak resident size is theirs alone. Each prints
+/// one "result key=value ..." line.</summary>
+internal static class Children
+{
+    /// <summary>Fit on a table generated while read (rows x width, tabular shape): peak RSS, RSS after each epoch,
+    /// and seconds per epoch.</summary>
+    public static void FitMemory(int rows, int width, int epochs)
+    {
+        var ml = new MLContext(seed: 1);
+        var view = Data.VectorView(ml, Data.DenseRows(rows, width, seed: 5, unit: false), width);
+        WarmUp(ml);
+        var baseline = StatusMiB("VmRSS");
+        var reset = ResetPeak();
+        var epochRss = new List<double>();
+        var options = new VariationalAutoencoderOptions
+        {
+            Columns = [nameof(VectorRow.Features)],
+            HiddenLayers = Scenarios.TabularHidden,
+            LatentDimension = 8,
+            Epochs = epochs,
+            Seed = 1,
+            Progress = new Recorder(_ => epochRss.Add(StatusMiB("VmRSS"))),
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var model = ml.Transforms.VariationalAutoencoder(options).Fit(view);
+        var total = clock.Elapsed.TotalSeconds;
+        var peak = StatusMiB("VmHWM");
+        var history = model.TrainingHistory;
+        var epochSeconds = history.Select((h, i) => (h.Elapsed - (i == 0 ? TimeSpan.Zero : history[i - 1].Elapsed)).TotalSeconds).ToArray();
+        // The first epoch pays for warming up the native code; the rest are the steady state.
+        var perEpoch = Median(epochSeconds.Skip(epochSeconds.Length > 1 ? 1 : 0));
+        var encoded = (double)rows * width * sizeof(float) / (1 << 20);
+        Console.WriteLine($"result rows={rows} width={width} epochs={epochs} baseline-mib={F(baseline, 0)} peak-mib={F(peak, 0)} peak-reset={reset} encoded-mib={F(encoded, 0)} rss-epoch1-mib={F(epochRss[0], 0)} rss-last-mib={F(epochRss[^1], 0)} epoch-s={F(perEpoch, 3)} fit-s={F(total, 2)} epochs-s={string.Join(',', epochSeconds.Select(s => F(s, 3)))}");
+    }
+
+    /// <summary>Transform of a table generated while read: peak RSS and RSS along the way.</summary>
+    public static void TransformMemory(int rows, int width)
+    {
+        var ml = new MLContext(seed: 1);
+        using var model = ml.Transforms.VariationalAutoencoder(new VariationalAutoencoderOptions
+        {
+            Columns = [nameof(VectorRow.Features)],
+            HiddenLayers = Scenarios.TabularHidden,
+            LatentDimension = 8,
+            Epochs = 1,
+            Seed = 1,
+        }).Fit(Data.VectorView(ml, Data.DenseRows(2_000, width, seed: 5, unit: false), width));
+        var view = Data.VectorView(ml, Data.DenseRows(rows, width, seed: 6, unit: false), width);
+        Scenarios.Drain(model.Transform(Data.VectorView(ml, Data.DenseRows(1_000, width, seed: 6, unit: false), width)), "Latent");
+        Settle();
+        var baseline = StatusMiB("VmRSS");
+        var reset = ResetPeak();
+        var output = model.Transform(view);
+        var column = output.Schema["Latent"];
+        using var cursor = output.GetRowCursor([column]);
+        var getter = cursor.GetGetter<Microsoft.ML.Data.VBuffer<float>>(column);
+        Microsoft.ML.Data.VBuffer<float> buffer = default;
+        double sum = 0, atTenth = double.NaN;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var count = 0;
+        while (cursor.MoveNext())
+        {
+            getter(ref buffer);
+            sum += buffer.GetValues()[0];
+            if (++count == rows / 10)
+            {
+                atTenth = StatusMiB("VmRSS");
+            }
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        var end = StatusMiB("VmRSS");
+        var peak = StatusMiB("VmHWM");
+        GC.KeepAlive(sum);
+        Console.WriteLine($"result rows={count} width={width} baseline-mib={F(baseline, 0)} peak-mib={F(peak, 0)} peak-reset={reset} rss-tenth-mib={F(atTenth, 0)} rss-end-mib={F(end, 0)} transform-s={F(seconds, 2)}");
+    }
+
+    /// <summary>Loads TorchSharp and ML.NET's code before the baseline reading, so the baseline holds the runtime.</summary>
+    private static void WarmUp(MLContext ml)
+    {
+        using var model = ml.Transforms.VariationalAutoencoder(new VariationalAutoencoderOptions
+        {
+            Columns = [nameof(VectorRow.Features)],
+            HiddenLayers = [4],
+            LatentDimension = 2,
+            Epochs = 1,
+            Seed = 1,
+        }).Fit(Data.VectorView(ml, Data.DenseRows(64, 3, seed: 1, unit: false), 3));
+        Settle();
+    }
+
+    private sealed class Recorder(Action<VaeEpochResult> action) : IProgress<VaeEpochResult>
+    {
+        public void Report(VaeEpochResult value) => action(value);
+    }
+}

@@ -1,0 +1,130 @@
+// Speed and memory of Vae.MLNet, measured side by side in one run: Fit against a bare TorchSharp loop training the
+// same network, Transform and PredictionEngine against ML.NET's PCA, peak memory and scaling in child processes.
+// Usage: dotnet run -c Release --project tests/Vae.MLNet.Benchmarks -- quick|full
+// Ends with one line per ratio (higher is better for Vae.MLNet), e.g.
+//   ratio fit-vs-bare-mnist=0.97
+//   ratio fit-vs-bare-tabular=0.93
+//   ratio fit-mixed-vs-bare=0.85
+//   ratio transform-vs-pca=3.10
+using System.Diagnostics;
+using Vae.MLNet.Benchmarks;
+using static Vae.MLNet.Benchmarks.Harness;
+
+if (args.Length >= 1 && args[0] == "child")
+{
+    switch (args[1])
+    {
+        case "fit-memory":
+            Children.FitMemory(int.Parse(args[2], Invariant), int.Parse(args[3], Invariant), int.Parse(args[4], Invariant));
+            return 0;
+        case "transform-memory":
+            Children.TransformMemory(int.Parse(args[2], Invariant), int.Parse(args[3], Invariant));
+            return 0;
+        default:
+            Console.Error.WriteLine($"unknown child scenario '{args[1]}'");
+            return 2;
+    }
+}
+
+var plan = args.FirstOrDefault() switch
+{
+    "quick" or null => Plan.Quick,
+    "full" => Plan.Full,
+    var other => null,
+};
+if (plan is null)
+{
+    Console.Error.WriteLine("usage: Vae.MLNet.Benchmarks quick|full");
+    return 2;
+}
+
+var threadsArg = Array.IndexOf(args, "--threads");
+if (threadsArg >= 0)
+{
+    TorchSharp.torch.set_num_threads(int.Parse(args[threadsArg + 1], Invariant));
+}
+
+var only = args.Skip(1).Where((a, i) => a != "--threads" && (threadsArg < 0 || i + 1 != threadsArg + 1)).ToHashSet();
+bool Run(string section) => only.Count == 0 || only.Contains(section);
+
+var clock = Stopwatch.StartNew();
+Console.WriteLine($"benchmarks {plan.Name}: {Environment.ProcessorCount} cores, torch threads {TorchSharp.torch.get_num_threads()}, load {File.ReadAllText("/proc/loadavg").Trim()}");
+var ratios = new List<(string Name, double Value)>();
+
+if (Run("fit") || Run("fit-mnist") || Run("fit-tabular"))
+{
+    Console.WriteLine("fit through ML.NET vs the bare TorchSharp loop (throughput, end to end: Fit includes reading and encoding the table)");
+}
+
+if (Run("fit") || Run("fit-mnist"))
+{
+    ratios.Add(("fit-vs-bare-mnist", Scenarios.FitVsBare("mnist 784-512-2 binary, batch 128", plan, plan.MnistRows, 784, Scenarios.MnistHidden, 2, 128, plan.MnistEpochs, unit: true)));
+}
+
+if (Run("fit") || Run("fit-tabular"))
+{
+    ratios.Add(("fit-vs-bare-tabular", Scenarios.FitVsBare("tabular 100-64-8 numeric, batch 256", plan, plan.TabularRows, 100, Scenarios.TabularHidden, 8, 256, plan.TabularEpochs, unit: false)));
+}
+
+if (only.Contains("profile"))
+{
+    Profile.Run(plan.TabularRows, 100, Scenarios.TabularHidden, 8, 256, plan.TabularEpochs, unit: false, plan.Repetitions);
+    Profile.Run(plan.MnistRows, 784, Scenarios.MnistHidden, 2, 128, plan.MnistEpochs, unit: true, plan.Repetitions);
+}
+
+if (only.Contains("probe"))
+{
+    ObjectiveProbe.Run(500);
+}
+
+if (only.Contains("profile-mixed"))
+{
+    Profile.Mixed(plan.MixedRows, plan.MixedEpochs, plan.Repetitions);
+}
+
+if (Run("mixed"))
+{
+    Console.WriteLine("mixed columns: Adult-shaped table vs the bare loop with one squared error over the encoded width");
+    ratios.Add(("fit-mixed-vs-bare", Scenarios.MixedVsBare(plan)));
+}
+
+if (Run("transform"))
+{
+    Console.WriteLine("transform vs ML.NET PCA");
+    ratios.Add(("transform-vs-pca", Scenarios.TransformVsPca(plan)));
+}
+
+if (Run("memory"))
+{
+    Console.WriteLine("fit: peak RSS, RSS per epoch and seconds per epoch (tabular 100-64-8, batch 256, own process each)");
+    Console.WriteLine("  | rows | width | encoded MiB | baseline MiB | peak MiB | peak - baseline - encoded | RSS after epoch 1 | after last | s/epoch | s/epoch per 100k rows |");
+    var fits = plan.ScalingRows.Select(r => (Rows: r, Width: 100))
+        .Concat(new[] { 10, 1000 }.Select(w => (Rows: plan.ScalingWidthRows, Width: w)))
+        .Append((Rows: plan.ScalingWidthRows, Width: 100))
+        .Distinct();
+    foreach (var (rows, width) in fits)
+    {
+        var r = Child("child", "fit-memory", rows.ToString(Invariant), width.ToString(Invariant), "3");
+        var peak = double.Parse(r["peak-mib"], Invariant);
+        var baseline = double.Parse(r["baseline-mib"], Invariant);
+        var encoded = double.Parse(r["encoded-mib"], Invariant);
+        var epoch = double.Parse(r["epoch-s"], Invariant);
+        Console.WriteLine($"  | {N(rows)} | {width} | {r["encoded-mib"]} | {r["baseline-mib"]} | {r["peak-mib"]} | {F(peak - baseline - encoded, 0)} | {r["rss-epoch1-mib"]} | {r["rss-last-mib"]} | {r["epoch-s"]} | {F(epoch * 100_000 / rows, 3)} |");
+    }
+
+    Console.WriteLine("transform: peak RSS on a table generated while read (own process each)");
+    Console.WriteLine("  | rows | baseline MiB | peak MiB | RSS at 10% | RSS at end | seconds |");
+    foreach (var rows in plan.TransformMemoryRows)
+    {
+        var r = Child("child", "transform-memory", rows.ToString(Invariant), "100");
+        Console.WriteLine($"  | {N(rows)} | {r["baseline-mib"]} | {r["peak-mib"]} | {r["rss-tenth-mib"]} | {r["rss-end-mib"]} | {r["transform-s"]} |");
+    }
+}
+
+Console.WriteLine($"benchmarks {plan.Name} done in {F(clock.Elapsed.TotalSeconds, 0)} s, load {File.ReadAllText("/proc/loadavg").Trim()}");
+foreach (var (name, value) in ratios)
+{
+    Console.WriteLine($"ratio {name}={F(value)}");
+}
+
+return 0;
