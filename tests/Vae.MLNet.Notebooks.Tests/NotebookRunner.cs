@@ -121,6 +121,12 @@ public static partial class NotebookRunner
 
         clock.Stop();
         var text = output.ToString();
+        foreach (var shown in globals.Displayed.Skip(shownBefore))
+        {
+            output.WriteLine($"[displayed] {Describe(shown)}");
+        }
+
+        text = output.ToString();
         log($"--- {where}: {clock.Elapsed.TotalSeconds:F1}s, {globals.Displayed.Count - shownBefore} displayed ---{(text.Length > 0 ? "\n" + text.TrimEnd() : string.Empty)}");
         runs?.Add(new CellRun(cell, number, globals.Displayed.Skip(shownBefore).ToArray(), text, clock.Elapsed));
         return state;
@@ -193,6 +199,18 @@ public static partial class NotebookRunner
         || file.StartsWith("Microsoft.VisualStudio", StringComparison.OrdinalIgnoreCase)
         || file.StartsWith("Microsoft.CodeAnalysis", StringComparison.OrdinalIgnoreCase)
         || file.StartsWith("Vae.MLNet.Notebooks.Tests", StringComparison.OrdinalIgnoreCase);
+
+    private static string Describe(object? value)
+    {
+        var text = value switch
+        {
+            HtmlContent html => $"HTML, {html.Html.Length} characters",
+            string s => s,
+            System.Collections.IEnumerable items => string.Join("\n  ", items.Cast<object?>().Take(5).Select(item => item?.ToString())),
+            _ => value?.ToString() ?? "null",
+        };
+        return text.Length <= 1000 ? text : text[..1000] + "...";
+    }
 
     private static string Tail(string text) => text.Length <= 4000 ? text : "..." + text[^4000..];
 
