@@ -85,7 +85,7 @@ public sealed partial class NotebookTests(ITestOutputHelper output)
         if (dataFolder is not null)
         {
             var found = FindSharedData(dataFolder);
-            Assert.True(found is not null, $"{name} needs the data folder shared/data/{dataFolder}, which is not in {NotebookFolder.Value} or any folder above it: put the repository's shared/data beside it (CI has it).");
+            Assert.True(found is not null, $"{name} needs the data folder shared/data/{dataFolder}, and no folder from {NotebookFolder.Value} upwards has it: put the shared/data folder beside the repository (CI has it there).");
             output.WriteLine($"{name}: data from {found}");
         }
 
