@@ -8,7 +8,7 @@ namespace Vae.MLNet.Examples.Tests;
 /// <summary>Runs a built example program in a child process and keeps what it printed.</summary>
 internal sealed record ExampleRun(int ExitCode, string Output, string Errors, TimeSpan Elapsed)
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 
     /// <summary>The example's program, as recorded at build time.</summary>
     public static string ProgramPath(string example)
