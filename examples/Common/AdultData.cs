@@ -111,5 +111,5 @@ internal class AdultRow
     public string Income { get; set; } = string.Empty;
 
     public override string ToString() =>
-        $"{Age:F0}, {Workclass}, {Education}, {MaritalStatus}, {Occupation}, {Relationship}, {Race}, {Sex}, gain {CapitalGain:F0}, loss {CapitalLoss:F0}, {HoursPerWeek:F0} h/week, {NativeCountry}, {Income}";
+        $"{Age:F0}, {Workclass}, fnlwgt {Fnlwgt:F0}, {Education} ({EducationNum:F0}), {MaritalStatus}, {Occupation}, {Relationship}, {Race}, {Sex}, gain {CapitalGain:F0}, loss {CapitalLoss:F0}, {HoursPerWeek:F0} h/week, {NativeCountry}, {Income}";
 }

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Vae.MLNet.Examples.Tests;
+
+/// <summary>Runs the examples that need no downloaded data, as a user would, and checks what they print and draw.</summary>
+[Collection(ExampleCollection.Name)]
+public sealed class ExampleTests
+{
+    [Fact]
+    public void QuickStartOnTheBuiltInTableBeatsPcaAndDrawsBothPictures()
+    {
+        using var output = new TempFolder();
+        var run = ExampleRun.Start("QuickStart", "--out", output.Path);
+        var summary = run.Summary("quickstart");
+
+        var vae = ExampleRun.Number(summary, "vae-accuracy");
+        var pca = ExampleRun.Number(summary, "pca-accuracy");
+        var raw = ExampleRun.Number(summary, "raw-accuracy");
+        Assert.InRange(vae, 0.80, 1.0);
+        Assert.InRange(pca, 0.50, 1.0);
+        Assert.InRange(raw, 0.80, 1.0);
+        Assert.True(vae > pca, $"the 2-D latent features ({vae}) should predict the hidden segment better than 2 PCA components ({pca})");
+
+        // One progress line per epoch, the loss of each of the six columns, and the KL line.
+        Assert.Equal(40, run.Lines.Count(l => l.StartsWith("epoch ", StringComparison.Ordinal)));
+        foreach (var column in new[] { "Age", "Income", "Visits", "City", "Plan", "Newsletter" })
+        {
+            var line = run.Lines.SingleOrDefault(l => l.StartsWith(column + " ", StringComparison.Ordinal));
+            Assert.True(line is not null, $"no reconstruction line for {column}:\n{run.Output}");
+            var loss = double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            Assert.True(double.IsFinite(loss) && loss >= 0, $"{column}: {loss}");
+        }
+
+        Assert.Matches(new Regex(@"active units: [12] of 2"), run.Output);
+        Png.AssertPicture(output["training.png"]);
+        Png.AssertPicture(output["latent.png"]);
+    }
+
+    [Fact]
+    public void QuickStartOnAUsersCsvInfersTheColumnsAndComparesOnTheLabel()
+    {
+        using var output = new TempFolder();
+        var csv = output["table.csv"];
+        WriteTable(csv, rows: 800);
+        var run = ExampleRun.Start("QuickStart", csv, "--label", "group", "--ignore", "id", "--epochs", "15", "--out", output.Path);
+        var summary = run.Summary("quickstart");
+
+        Assert.Contains("3 numeric: size, weight, score", run.Output);
+        Assert.Contains("2 categorical: colour, shape", run.Output);
+        Assert.InRange(ExampleRun.Number(summary, "vae-accuracy"), 0.85, 1.0);
+        Assert.InRange(ExampleRun.Number(summary, "raw-accuracy"), 0.85, 1.0);
+        Png.AssertPicture(output["training.png"]);
+        Png.AssertPicture(output["latent.png"]);
+    }
+
+    [Fact]
+    public void QuickStartOnACsvWithoutALabelFitsEveryRow()
+    {
+        using var output = new TempFolder();
+        var csv = output["table.csv"];
+        WriteTable(csv, rows: 300);
+        var run = ExampleRun.Start("QuickStart", csv, "--epochs", "3", "--out", output.Path);
+        var summary = run.Summary("quickstart");
+
+        Assert.Equal(300, ExampleRun.Number(summary, "rows"));
+        Assert.InRange(ExampleRun.Number(summary, "recon"), 0, 1e4);
+        Assert.InRange(ExampleRun.Number(summary, "kl"), 0, 1e4);
+        Png.AssertPicture(output["latent.png"]);
+    }
+
+    [Theory]
+    [InlineData("QuickStart", "--label", "group")]
+    [InlineData("QuickStart", "--epochs", "zero")]
+    [InlineData("Adult", "--classifier", "forest")]
+    [InlineData("KlSweep", "--schedule", "weekly")]
+    [InlineData("KlSweep", "--betas", "1,-2")]
+    [InlineData("KlSweep", "--unknown", "1")]
+    public void BadArgumentsStopWithAMessageBeforeAnyWork(string example, string option, string value)
+    {
+        var run = ExampleRun.Start(example, option, value);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("usage:", run.Errors);
+        Assert.DoesNotContain("epoch", run.Output);
+    }
+
+    /// <summary>Two groups that differ in every column: three numbers (one with gaps), two categories, an id.</summary>
+    private static void WriteTable(string path, int rows)
+    {
+        var random = new Random(7);
+        var text = new StringBuilder("id,size,colour,weight,shape,score,group\n");
+        for (var i = 0; i < rows; i++)
+        {
+            var group = i % 2;
+            double Noise() => random.NextDouble() - 0.5;
+            var weight = random.Next(20) == 0 ? string.Empty : (60 + (15 * group) + (8 * Noise())).ToString("F1", CultureInfo.InvariantCulture);
+            var colour = random.NextDouble() < 0.8 ? (group == 0 ? "red" : "blue") : "green";
+            var shape = random.NextDouble() < 0.8 ? (group == 0 ? "round" : "square") : "star";
+            text.Append(CultureInfo.InvariantCulture, $"r{i},{10 + (4 * group) + (2 * Noise()):F2},{colour},{weight},\"{shape}\",{(group * 3) + Noise():F3},{(group == 0 ? "small" : "large")}\n");
+        }
+
+        File.WriteAllText(path, text.ToString());
+    }
+}
