@@ -80,6 +80,7 @@ var model = ml.Transforms.VariationalAutoencoder(new VariationalAutoencoderOptio
     Columns = columns.Select(c => new VaeColumn(c)).ToList(),
     LatentDimension = 8,
     Epochs = epochs,
+    BatchSize = 128,
     AllowMissingValues = true,
     ImputedColumnSuffix = string.Empty,
 }).Fit(data);
