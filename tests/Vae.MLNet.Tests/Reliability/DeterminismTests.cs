@@ -55,6 +55,31 @@ public sealed class DeterminismTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(inProcess.TrainingHistory.Select(h => h.Loss), one.TrainingHistory.Select(h => h.Loss));
     }
 
+    /// <summary>Every random draw of a fit (initialisation, shuffling, sampling, dropout) comes from generators of
+    /// its own, so fits running at the same time on other threads cannot change its weights.</summary>
+    [Fact]
+    public async Task FitsRunningConcurrentlyGiveTheWeightsOfFitsRunAlone()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = MixedTable.Load(ml, 300);
+        var seeds = new[] { 21, 22, 23 };
+        var alone = seeds.Select(seed => VaeTrainerTests.Flatten(ml.Transforms.VariationalAutoencoder(Options(seed)).Fit(data).Weights)).ToArray();
+        using var start = new Barrier(seeds.Length);
+        var together = seeds.Select(seed => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            return VaeTrainerTests.Flatten(ml.Transforms.VariationalAutoencoder(Options(seed)).Fit(data).Weights);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        var results = await Task.WhenAll(together);
+        var withoutDropout = Options(seeds[0]);
+        withoutDropout.Dropout = 0;
+        Assert.NotEqual(alone[0], VaeTrainerTests.Flatten(ml.Transforms.VariationalAutoencoder(withoutDropout).Fit(data).Weights));
+        for (var i = 0; i < seeds.Length; i++)
+        {
+            Assert.Equal(alone[i], results[i]);
+        }
+    }
+
     private VariationalAutoencoderTransformer FitInProcessOf(string dataPath, string name, int threads)
     {
         var model = Path.Combine(_directory, name);
