@@ -22,8 +22,8 @@ public sealed class DeterminismTests(ITestOutputHelper output) : IDisposable
     {
         Columns = Columns.Select(c => new VaeColumn(c)).ToList(),
         LatentDimension = 3,
-        HiddenLayers = [64, 64],
-        Epochs = 4,
+        HiddenLayers = [32, 32],
+        Epochs = 3,
         BatchSize = 32,
         LearningRate = 3e-3,
         ValidationFraction = 0.2,
@@ -35,7 +35,7 @@ public sealed class DeterminismTests(ITestOutputHelper output) : IDisposable
     public void TwoProcessesWithDifferentThreadCountsFitTheSameWeightsAsThisOne()
     {
         var ml = new MLContext(seed: 1);
-        var data = MixedTable.Load(ml, 300);
+        var data = MixedTable.Load(ml, 200);
         var dataPath = Path.Combine(_directory, "data.idv");
         using (var stream = File.Create(dataPath))
         {
