@@ -68,7 +68,7 @@ public sealed class DeterminismTests(ITestOutputHelper output) : IDisposable
         var together = seeds.Select(seed => Task.Factory.StartNew(() =>
         {
             start.SignalAndWait();
-            return VaeTrainerTests.Flatten(ml.Transforms.VariationalAutoencoder(Options(seed)).Fit(data).Weights);
+            return VaeTrainerTests.Flatten(new MLContext(seed: 1).Transforms.VariationalAutoencoder(Options(seed)).Fit(data).Weights);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
         var results = await Task.WhenAll(together);
         var withoutDropout = Options(seeds[0]);
