@@ -52,8 +52,8 @@ public static class ReproducibleFit
     {
         Columns = columns.Select(c => new VaeColumn(c)).ToList(),
         LatentDimension = 3,
-        HiddenLayers = [64, 64],
-        Epochs = 4,
+        HiddenLayers = [32, 32],
+        Epochs = 3,
         BatchSize = 32,
         LearningRate = 3e-3,
         ValidationFraction = 0.2,

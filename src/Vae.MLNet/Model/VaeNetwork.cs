@@ -77,6 +77,15 @@ internal sealed class VaeNetwork : nn.Module
         }
     }
 
+    /// <summary>Makes every dropout layer draw its masks from <paramref name="generator"/>.</summary>
+    public void UseDropoutGenerator(Generator generator)
+    {
+        foreach (var dropout in modules().OfType<SeededDropout>())
+        {
+            dropout.Generator = generator;
+        }
+    }
+
     /// <summary>Posterior mean and log-variance (clamped to a safe range) of each row.</summary>
     public (Tensor Mu, Tensor LogVar) Encode(Tensor x)
     {
@@ -127,7 +136,7 @@ internal sealed class VaeNetwork : nn.Module
             });
             if (dropout > 0)
             {
-                stack.append(nn.Dropout(dropout));
+                stack.append(new SeededDropout(dropout));
             }
 
             previous = size;

@@ -53,13 +53,8 @@ internal static class VaeTrainer
         using var layout = new LossLayout(encoding, settings.Reduction, device);
         var numericCount = settings.NumericLoss == VaeNumericLoss.GaussianNll ? layout.NumericCount : 0;
 
-        // Initialisation, shuffling and sampling draw from generators of this fit's own. Dropout alone draws from
-        // TorchSharp's process-wide generator, seeded here.
-        if (settings.Dropout > 0)
-        {
-            random.manual_seed(settings.Seed);
-        }
-
+        // Initialisation, shuffling, sampling and dropout draw from generators of this fit's own, never from
+        // TorchSharp's process-wide one: fits running at the same time do not change each other's results.
         using var network = new VaeNetwork(encoding.InputWidth, width, settings.HiddenLayers, latent, settings.Activation, settings.Dropout, numericCount);
         using (var initialization = new Generator((ulong)settings.Seed))
         {
@@ -68,6 +63,8 @@ internal static class VaeTrainer
 
         network.to(device);
         using var generator = new Generator((ulong)settings.Seed, device);
+        using var dropoutGenerator = new Generator((ulong)settings.Seed + 2, device);
+        network.UseDropoutGenerator(dropoutGenerator);
 
         var (train, validation) = Split(data, settings, device);
         var trainRows = (int)train.shape[0];

@@ -22,8 +22,8 @@ public sealed class DeterminismTests(ITestOutputHelper output) : IDisposable
     {
         Columns = Columns.Select(c => new VaeColumn(c)).ToList(),
         LatentDimension = 3,
-        HiddenLayers = [64, 64],
-        Epochs = 4,
+        HiddenLayers = [32, 32],
+        Epochs = 3,
         BatchSize = 32,
         LearningRate = 3e-3,
         ValidationFraction = 0.2,
@@ -35,7 +35,7 @@ public sealed class DeterminismTests(ITestOutputHelper output) : IDisposable
     public void TwoProcessesWithDifferentThreadCountsFitTheSameWeightsAsThisOne()
     {
         var ml = new MLContext(seed: 1);
-        var data = MixedTable.Load(ml, 300);
+        var data = MixedTable.Load(ml, 200);
         var dataPath = Path.Combine(_directory, "data.idv");
         using (var stream = File.Create(dataPath))
         {
@@ -53,6 +53,31 @@ public sealed class DeterminismTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(latent, RowReader.Vectors(one.Transform(data), "Latent"));
         Assert.Equal(latent, RowReader.Vectors(two.Transform(data), "Latent"));
         Assert.Equal(inProcess.TrainingHistory.Select(h => h.Loss), one.TrainingHistory.Select(h => h.Loss));
+    }
+
+    /// <summary>Every random draw of a fit (initialisation, shuffling, sampling, dropout) comes from generators of
+    /// its own, so fits running at the same time on other threads cannot change its weights.</summary>
+    [Fact]
+    public async Task FitsRunningConcurrentlyGiveTheWeightsOfFitsRunAlone()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = MixedTable.Load(ml, 300);
+        var seeds = new[] { 21, 22, 23 };
+        var alone = seeds.Select(seed => VaeTrainerTests.Flatten(ml.Transforms.VariationalAutoencoder(Options(seed)).Fit(data).Weights)).ToArray();
+        using var start = new Barrier(seeds.Length);
+        var together = seeds.Select(seed => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            return VaeTrainerTests.Flatten(new MLContext(seed: 1).Transforms.VariationalAutoencoder(Options(seed)).Fit(data).Weights);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        var results = await Task.WhenAll(together);
+        var withoutDropout = Options(seeds[0]);
+        withoutDropout.Dropout = 0;
+        Assert.NotEqual(alone[0], VaeTrainerTests.Flatten(ml.Transforms.VariationalAutoencoder(withoutDropout).Fit(data).Weights));
+        for (var i = 0; i < seeds.Length; i++)
+        {
+            Assert.Equal(alone[i], results[i]);
+        }
     }
 
     private VariationalAutoencoderTransformer FitInProcessOf(string dataPath, string name, int threads)
