@@ -167,10 +167,11 @@ public static partial class NotebookRunner
     {
         // The framework, then every managed assembly of this build's output that a notebook's packages bring
         // (not the test machinery), all loaded here first so the script shares them with this process.
-        var frameworkDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        var candidates = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(path => Path.GetDirectoryName(path) == frameworkDirectory || !IsTestMachinery(Path.GetFileName(path)))
-            .Where(path => Path.GetDirectoryName(path) == frameworkDirectory || Path.GetDirectoryName(path) == AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var frameworkDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location);
+        var buildDirectory = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory);
+        var candidates = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Where(path =>
+            Path.GetDirectoryName(path) == frameworkDirectory
+            || (Path.GetDirectoryName(path) == buildDirectory && !IsTestMachinery(Path.GetFileName(path))));
         var assemblies = new List<Assembly>(Packages.Values);
         foreach (var path in candidates)
         {

@@ -17,7 +17,7 @@ public sealed partial class NotebookTests(ITestOutputHelper output)
 {
     /// <summary>
     /// Each notebook, the shared/data folder it reads (or none) and the values its parameters cell gets here:
-    /// the smallest settings that still exercise every cell, so the whole suite runs in about a minute.
+    /// small settings that still exercise every cell, so that this project runs in a minute or two on two cores.
     /// </summary>
     public static readonly TheoryData<string, string?, string?> Notebooks = new()
     {
