@@ -44,7 +44,8 @@ public sealed class OutputExampleTests
     public void ImputationOnAdultFillsEveryHiddenCellAndBeatsMeanAndModeOnTheCategories()
     {
         var data = AdultFolder();
-        var run = ExampleRun.Start("Imputation", data, "--train-rows", "3000", "--epochs", "25");
+        using var output = new TempFolder();
+        var run = ExampleRun.Start("Imputation", data, "--train-rows", "3000", "--epochs", "25", "--out", output.Path);
         var summary = run.Summary("imputation");
 
         Assert.Contains("rows still holding an empty or NaN cell after imputation: 0", run.Output);
@@ -62,6 +63,7 @@ public sealed class OutputExampleTests
         Assert.InRange(ExampleRun.Number(summary, "mean-nrmse"), 0.95, 1.1);
         Assert.True(ExampleRun.Number(summary, "vae-nrmse") < ExampleRun.Number(summary, "mean-nrmse") - 0.03, run.Output);
         Assert.True(ExampleRun.Number(summary, "vae-accuracy") > ExampleRun.Number(summary, "mode-accuracy") + 0.03, run.Output);
+        Png.AssertPicture(output["imputation.png"]);
     }
 
     [Fact]
