@@ -94,7 +94,7 @@ Console.WriteLine($"fitted in {(DateTime.UtcNow - started).TotalSeconds:F0} s, {
 var imputed = ml.Data.CreateEnumerable<AdultRow>(model.Transform(data), reuseRowObject: false).ToList();
 
 Console.WriteLine();
-Console.WriteLine($"{"column",-14}{"hidden",8}{"VAE",10}{"mean/mode",11}   (numbers: RMSE / std of the hidden values; categories: accuracy)");
+Console.WriteLine($"{"column",-14}{"hidden",8}{"VAE",10}{"mean/mode",11}   (numbers: RMSE / std of the hidden values, then the RMSEs; categories: accuracy)");
 var numericScores = new List<(string Column, double Vae, double Baseline)>();
 var categoricalScores = new List<(string Column, double Vae, double Baseline)>();
 foreach (var column in columns)
@@ -110,7 +110,7 @@ foreach (var column in columns)
         var vae = Math.Sqrt(cells.Select((r, k) => Math.Pow((float)property.GetValue(imputed[r])! - actual[k], 2)).Average()) / std;
         var baseline = Math.Sqrt(actual.Average(v => Math.Pow(mean - v, 2))) / std;
         numericScores.Add((column, vae, baseline));
-        Console.WriteLine($"{column,-14}{cells.Length,8}{vae,10:F3}{baseline,11:F3}");
+        Console.WriteLine($"{column,-14}{cells.Length,8}{vae,10:F3}{baseline,11:F3}{vae * std,12:F1}{baseline * std,12:F1}");
     }
     else
     {
