@@ -8,8 +8,9 @@
 //
 // The folder defaults to ../shared/data/mnist beside the repository root. --beta-norm scales each weight by
 // latent size / input width (2 / 784); --schedule anneals the weight from 0 over the first quarter of the epochs
-// (cyclical: 4 cycles, each ramping up over its first half). Test figures are per image, in nats, at the posterior mean: negative ELBO = reconstruction
-// + KL. A unit is active when the variance of its mean over the test images exceeds 0.01.
+// (cyclical: 4 cycles, each ramping up over its first half). Test figures are per image, in nats, at the posterior
+// mean: negative ELBO = reconstruction + KL. A unit is active when the variance of its mean over the test images
+// exceeds 0.01.
 //
 // Expected output (--epochs 5 --train-rows 10000; figures vary a little by machine):
 //   beta     weight   train-recon   train-kl   test-recon   test-kl   active   test-neg-elbo   seconds
