@@ -138,7 +138,7 @@ return 0;
     var metrics = ml.BinaryClassification.Evaluate(predictions, AdultData.LabelColumn);
     var labels = predictions.GetColumn<bool>(AdultData.LabelColumn).ToArray();
     var scores = predictions.GetColumn<float>("Score").ToArray();
-    return (metrics, Plots.RocCurve(labels, scores));
+    return (metrics, Roc.Curve(labels, scores.Select(s => (double)s).ToArray()));
 }
 
 static double Median(IEnumerable<float> values)
@@ -164,35 +164,6 @@ internal sealed class Progress : IProgress<VaeEpochResult>
 /// <summary>The example's pictures.</summary>
 internal static class Plots
 {
-    public static (double[] Fpr, double[] Tpr) RocCurve(bool[] labels, float[] scores)
-    {
-        var order = Enumerable.Range(0, labels.Length).OrderByDescending(i => scores[i]).ToArray();
-        double positives = labels.Count(l => l), negatives = labels.Length - positives;
-        var fpr = new List<double> { 0 };
-        var tpr = new List<double> { 0 };
-        double tp = 0, fp = 0;
-        for (var k = 0; k < order.Length; k++)
-        {
-            if (labels[order[k]])
-            {
-                tp++;
-            }
-            else
-            {
-                fp++;
-            }
-
-            // One point per distinct score, at most about 500 points per curve.
-            if (k == order.Length - 1 || (scores[order[k + 1]] != scores[order[k]] && k % Math.Max(1, order.Length / 500) == 0))
-            {
-                fpr.Add(fp / negatives);
-                tpr.Add(tp / positives);
-            }
-        }
-
-        return (fpr.ToArray(), tpr.ToArray());
-    }
-
     public static void Roc(IReadOnlyList<(string Name, double Auc, double[] Fpr, double[] Tpr)> curves, string classifier, string path)
     {
         Fonts.Default = "DejaVu Sans";

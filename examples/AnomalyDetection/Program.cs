@@ -81,9 +81,9 @@ Console.WriteLine($"{"ROC AUC",-16}{"all",8}{"extreme",10}{"mismatch",10}{"swap"
 foreach (var (name, scores) in methods)
 {
     var byKind = new[] { "extreme", "mismatch", "swap" }.Select(kind =>
-        Metrics.RocAuc(scores.Where((_, i) => rows[i].Kind is "normal" || rows[i].Kind == kind).ToArray(),
-            rows.Where(r => r.Kind is "normal" || r.Kind == kind).Select(r => r.Kind != "normal").ToArray()));
-    Console.WriteLine($"{name,-16}{Metrics.RocAuc(scores, truth),8:F3}" + string.Concat(byKind.Select((a, k) => k == 2 ? $"{a,8:F3}" : $"{a,10:F3}")));
+        Roc.Auc(rows.Where(r => r.Kind is "normal" || r.Kind == kind).Select(r => r.Kind != "normal").ToArray(),
+            scores.Where((_, i) => rows[i].Kind is "normal" || rows[i].Kind == kind).ToArray()));
+    Console.WriteLine($"{name,-16}{Roc.Auc(truth, scores),8:F3}" + string.Concat(byKind.Select((a, k) => k == 2 ? $"{a,8:F3}" : $"{a,10:F3}")));
 }
 
 var topCount = anomalies;
@@ -99,9 +99,9 @@ foreach (var i in top.Take(10))
     Console.WriteLine($"  score {vaeScores[i],6:F1}  KL {kl,5:F1}  worst column {columns[worst],-7} {columnErrors[i][worst],5:F1}  [{rows[i].Kind}] {rows[i]}");
 }
 
-Plots.Roc(Path.Combine(output, "anomaly-roc.png"), methods.Select(m => (m.Name, Metrics.RocAuc(m.Scores, truth), Metrics.RocCurve(m.Scores, truth))).ToArray());
+Plots.RocCurves(Path.Combine(output, "anomaly-roc.png"), methods.Select(m => (m.Name, Roc.Auc(truth, m.Scores), Roc.Curve(truth, m.Scores))).ToArray());
 Console.WriteLine($"wrote {Path.Combine(output, "anomaly-roc.png")}");
-Console.WriteLine($"anomaly: vae-auc={Metrics.RocAuc(vaeScores, truth):F2} pca-auc={Metrics.RocAuc(pcaScores, truth):F2} column-auc={Metrics.RocAuc(columnScores, truth):F2}");
+Console.WriteLine($"anomaly: vae-auc={Roc.Auc(truth, vaeScores):F2} pca-auc={Roc.Auc(truth, pcaScores):F2} column-auc={Roc.Auc(truth, columnScores):F2}");
 return 0;
 
 /// <summary>A customer row; <see cref="Kind"/> says whether and how it was made anomalous (not given to the models).</summary>
@@ -199,59 +199,10 @@ internal static class CustomerTable
     }
 }
 
-/// <summary>ROC figures.</summary>
-internal static class Metrics
-{
-    /// <summary>The area under the ROC curve: the probability that a random positive scores above a random negative
-    /// (ties count half), from the ranks (Mann-Whitney U).</summary>
-    public static double RocAuc(double[] scores, bool[] positive)
-    {
-        var order = Enumerable.Range(0, scores.Length).OrderBy(i => scores[i]).ToArray();
-        var ranks = new double[scores.Length];
-        for (var start = 0; start < order.Length;)
-        {
-            var end = start;
-            while (end + 1 < order.Length && scores[order[end + 1]] == scores[order[start]])
-            {
-                end++;
-            }
-
-            for (var k = start; k <= end; k++)
-            {
-                ranks[order[k]] = ((start + end) / 2.0) + 1;
-            }
-
-            start = end + 1;
-        }
-
-        double positives = positive.Count(p => p), negatives = positive.Length - positives;
-        var rankSum = ranks.Where((_, i) => positive[i]).Sum();
-        return (rankSum - (positives * (positives + 1) / 2)) / (positives * negatives);
-    }
-
-    /// <summary>False and true positive rates at every threshold, from the highest score down.</summary>
-    public static (double[] Fpr, double[] Tpr) RocCurve(double[] scores, bool[] positive)
-    {
-        var order = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).ToArray();
-        double positives = positive.Count(p => p), negatives = positive.Length - positives;
-        var fpr = new List<double> { 0 };
-        var tpr = new List<double> { 0 };
-        double tp = 0, fp = 0;
-        foreach (var i in order)
-        {
-            if (positive[i]) { tp++; } else { fp++; }
-            fpr.Add(fp / negatives);
-            tpr.Add(tp / positives);
-        }
-
-        return (fpr.ToArray(), tpr.ToArray());
-    }
-}
-
 /// <summary>The example's picture.</summary>
 internal static class Plots
 {
-    public static void Roc(string path, (string Name, double Auc, (double[] Fpr, double[] Tpr) Curve)[] curves)
+    public static void RocCurves(string path, (string Name, double Auc, (double[] Fpr, double[] Tpr) Curve)[] curves)
     {
         Fonts.Default = "DejaVu Sans";
         var plot = new Plot();

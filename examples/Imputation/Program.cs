@@ -13,7 +13,6 @@
 using System.Globalization;
 using Microsoft.ML;
 using ScottPlot;
-using SkiaSharp;
 using Vae.MLNet;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -136,23 +135,10 @@ internal static class Picture
     public static void Save(string path, List<(string Column, double Vae, double Baseline)> numeric, List<(string Column, double Vae, double Baseline)> categorical)
     {
         Fonts.Default = "DejaVu Sans";
-        const int Width = 560, Height = 420;
-        using var surface = SKSurface.Create(new SKImageInfo(2 * Width, Height));
-        surface.Canvas.Clear(SKColors.White);
-        var panels = new[]
-        {
-            Bars("Numbers: RMSE / std (lower is better)", numeric, "mean"),
-            Bars("Categories: accuracy (higher is better)", categorical, "mode"),
-        };
-        for (var i = 0; i < panels.Length; i++)
-        {
-            using var image = SKBitmap.Decode(panels[i].GetImageBytes(Width, Height, ImageFormat.Png));
-            surface.Canvas.DrawBitmap(image, i * Width, 0);
-        }
-
-        using var snapshot = surface.Snapshot();
-        using var png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
-        File.WriteAllBytes(path, png.ToArray());
+        PictureGrid.Save(
+            path,
+            [Bars("Numbers: RMSE / std (lower is better)", numeric, "mean"), Bars("Categories: accuracy (higher is better)", categorical, "mode")],
+            columns: 2, width: 560, height: 420);
     }
 
     private static Plot Bars(string title, List<(string Column, double Vae, double Baseline)> scores, string baseline)

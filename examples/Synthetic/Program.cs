@@ -13,7 +13,6 @@ using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ScottPlot;
-using SkiaSharp;
 using Vae.MLNet;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -206,18 +205,7 @@ internal static class Fidelity
             Shares("Education", real.Select(r => r.Education), synthetic.Select(r => r.Education)),
             Shares("Occupation", real.Select(r => r.Occupation), synthetic.Select(r => r.Occupation)),
         };
-        const int Width = 560, Height = 400;
-        using var surface = SKSurface.Create(new SKImageInfo(2 * Width, 2 * Height));
-        surface.Canvas.Clear(SKColors.White);
-        for (var i = 0; i < plots.Length; i++)
-        {
-            using var image = SKBitmap.Decode(plots[i].GetImageBytes(Width, Height, ImageFormat.Png));
-            surface.Canvas.DrawBitmap(image, (i % 2) * Width, (i / 2) * Height);
-        }
-
-        using var snapshot = surface.Snapshot();
-        using var png = snapshot.Encode(SKEncodedImageFormat.Png, 100);
-        File.WriteAllBytes(path, png.ToArray());
+        PictureGrid.Save(path, plots, columns: 2, width: 560, height: 400);
     }
 
     private static ScottPlot.Plot Histogram(string title, IEnumerable<double> real, IEnumerable<double> synthetic, double min, double max, int bins)
