@@ -12,7 +12,12 @@ internal sealed record EncodedMatrix(float[] Values, int Rows, int Width);
 /// <summary>Learns an encoding from data (one pass) and encodes data with it (one more pass).</summary>
 internal static class ColumnEncodingFitter
 {
-    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, Action? checkAlive = null)
+    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, Action? checkAlive = null) =>
+        Fit(data, requests, maxCategories, checkAlive, out _);
+
+    /// <summary>Learns the encoding and counts the rows of the pass (which <see cref="Encode"/> can then size its
+    /// matrix by, where the data does not know its row count).</summary>
+    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, Action? checkAlive, out long rows)
     {
         var stats = requests.Select(r => new ColumnStatistics(r)).ToArray();
         var active = requests.Select(r => data.Schema[r.Name]).ToArray();
@@ -41,6 +46,7 @@ internal static class ColumnEncodingFitter
             throw new InvalidOperationException("The training data has no rows; a variational autoencoder needs at least one.");
         }
 
+        rows = row;
         var columns = new EncodedColumn[requests.Count];
         var offset = 0;
         for (var c = 0; c < columns.Length; c++)
@@ -52,11 +58,17 @@ internal static class ColumnEncodingFitter
         return new ColumnEncoding(columns);
     }
 
-    public static EncodedMatrix Encode(IDataView data, ColumnEncoding encoding, Action? checkAlive = null)
+    /// <summary>Encodes every row into one row-major matrix.</summary>
+    /// <param name="data">The data.</param>
+    /// <param name="encoding">The learned encoding.</param>
+    /// <param name="checkAlive">Called every 4,096 rows (cancellation).</param>
+    /// <param name="expectedRows">The row count of an earlier pass, used where the data does not know its own: the
+    /// matrix is then written in place instead of in chunks copied together at the end (twice the memory).</param>
+    public static EncodedMatrix Encode(IDataView data, ColumnEncoding encoding, Action? checkAlive = null, long? expectedRows = null)
     {
         var width = encoding.Width;
         var active = encoding.Columns.Select(c => data.Schema[c.Name]).ToArray();
-        var known = data.GetRowCount();
+        var known = data.GetRowCount() ?? expectedRows;
         var chunks = new List<float[]>();
         const int ChunkRows = 8192;
         float[]? values = known is > 0 and <= int.MaxValue && known * width <= Array.MaxLength ? new float[known.Value * width] : null;
