@@ -41,7 +41,8 @@ if (plan is null)
 var threadsArg = Array.IndexOf(args, "--threads");
 if (threadsArg >= 0)
 {
-    TorchSharp.torch.set_num_threads(int.Parse(args[threadsArg + 1], Invariant));
+    Harness.Threads = int.Parse(args[threadsArg + 1], Invariant);
+    TorchSharp.torch.set_num_threads(Harness.Threads.Value);
 }
 
 var only = args.Skip(1).Where((a, i) => a != "--threads" && (threadsArg < 0 || i + 1 != threadsArg + 1)).ToHashSet();
