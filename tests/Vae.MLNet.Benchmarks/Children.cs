@@ -35,7 +35,7 @@ internal static class Children
         // The first epoch pays for warming up the native code; the rest are the steady state.
         var perEpoch = Median(epochSeconds.Skip(epochSeconds.Length > 1 ? 1 : 0));
         var encoded = (double)rows * width * sizeof(float) / (1 << 20);
-        Console.WriteLine($"result rows={rows} width={width} epochs={epochs} baseline-mib={F(baseline, 0)} peak-mib={F(peak, 0)} peak-reset={reset} encoded-mib={F(encoded, 0)} rss-epoch1-mib={F(epochRss[0], 0)} rss-last-mib={F(epochRss[^1], 0)} epoch-s={F(perEpoch, 3)} fit-s={F(total, 2)} epochs-s={string.Join(',', epochSeconds.Select(s => F(s, 3)))}");
+        Console.WriteLine($"result rows={rows} width={width} epochs={epochs} baseline-mib={F(baseline, 0)} peak-mib={F(peak, 0)} peak-reset={reset} encoded-mib={F(encoded, 0)} rss-epoch1-mib={F(epochRss[0], 0)} rss-last-mib={F(epochRss[^1], 0)} epoch-s={F(perEpoch, 3)} fit-s={F(total, 2)} epochs-s={string.Join(',', epochSeconds.Select(s => F(s, 3)))} rss-epochs-mib={string.Join(',', epochRss.Select(r => F(r, 0)))}");
     }
 
     /// <summary>Transform of a table generated while read: peak RSS and RSS along the way.</summary>

@@ -8,6 +8,9 @@ internal static class Harness
 {
     public static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
+    /// <summary>Torch threads asked for on the command line (<c>--threads</c>); child processes get the same.</summary>
+    public static int? Threads { get; set; }
+
     /// <summary>Runs <paramref name="action"/> <paramref name="warmup"/> times untimed, then <paramref name="repetitions"/>
     /// times timed; returns every timed duration in seconds.</summary>
     public static double[] Time(int warmup, int repetitions, Action action)
@@ -101,6 +104,11 @@ internal static class Harness
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        if (Threads is { } threads)
+        {
+            info.Environment["OMP_NUM_THREADS"] = threads.ToString(Invariant);
         }
 
         using var process = Process.Start(info)!;

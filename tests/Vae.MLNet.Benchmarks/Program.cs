@@ -1,11 +1,12 @@
 // Speed and memory of Vae.MLNet, measured side by side in one run: Fit against a bare TorchSharp loop training the
 // same network, Transform and PredictionEngine against ML.NET's PCA, peak memory and scaling in child processes.
 // Usage: dotnet run -c Release --project tests/Vae.MLNet.Benchmarks -- quick|full
-// Ends with one line per ratio (higher is better for Vae.MLNet), e.g.
-//   ratio fit-vs-bare-mnist=0.97
-//   ratio fit-vs-bare-tabular=0.93
-//   ratio fit-mixed-vs-bare=0.85
-//   ratio transform-vs-pca=3.10
+// Options: section names (fit, fit-mnist, fit-tabular, mixed, transform, memory; profile, profile-mixed, probe) and
+// --threads N. Ends with one line per ratio (higher is better for Vae.MLNet); docs/benchmarks.md has the figures, e.g.
+//   ratio fit-vs-bare-mnist=0.91
+//   ratio fit-vs-bare-tabular=0.82
+//   ratio fit-mixed-vs-bare=0.66
+//   ratio transform-vs-pca=0.21
 using System.Diagnostics;
 using Vae.MLNet.Benchmarks;
 using static Vae.MLNet.Benchmarks.Harness;
@@ -41,7 +42,8 @@ if (plan is null)
 var threadsArg = Array.IndexOf(args, "--threads");
 if (threadsArg >= 0)
 {
-    TorchSharp.torch.set_num_threads(int.Parse(args[threadsArg + 1], Invariant));
+    Harness.Threads = int.Parse(args[threadsArg + 1], Invariant);
+    TorchSharp.torch.set_num_threads(Harness.Threads.Value);
 }
 
 var only = args.Skip(1).Where((a, i) => a != "--threads" && (threadsArg < 0 || i + 1 != threadsArg + 1)).ToHashSet();

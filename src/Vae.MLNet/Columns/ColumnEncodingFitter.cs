@@ -18,7 +18,19 @@ internal static class ColumnEncodingFitter
     /// <param name="missingText">Null: missing values are rejected. Otherwise they are allowed, and these text values
     /// count as missing.</param>
     /// <param name="checkAlive">Throws when training is cancelled.</param>
-    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText = null, Action? checkAlive = null)
+    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText = null, Action? checkAlive = null) =>
+        Fit(data, requests, maxCategories, missingText, checkAlive, out _);
+
+    /// <summary>Learns the encoding and counts the rows of the pass (which <see cref="Encode"/> can then size its
+    /// matrix by, where the data does not know its row count).</summary>
+    /// <param name="data">The training data.</param>
+    /// <param name="requests">The resolved columns.</param>
+    /// <param name="maxCategories">Cap on the learned categories of a text column.</param>
+    /// <param name="missingText">Null: missing values are rejected. Otherwise they are allowed, and these text values
+    /// count as missing.</param>
+    /// <param name="checkAlive">Throws when training is cancelled.</param>
+    /// <param name="rows">The number of rows read.</param>
+    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText, Action? checkAlive, out long rows)
     {
         var missing = missingText is null ? null : new HashSet<string>(missingText, StringComparer.Ordinal);
         var stats = requests.Select(r => new ColumnStatistics(r, missing)).ToArray();
@@ -48,6 +60,7 @@ internal static class ColumnEncodingFitter
             throw new InvalidOperationException("The training data has no rows; a variational autoencoder needs at least one.");
         }
 
+        rows = row;
         var columns = new EncodedColumn[requests.Count];
         var offset = 0;
         for (var c = 0; c < columns.Length; c++)
@@ -59,11 +72,17 @@ internal static class ColumnEncodingFitter
         return new ColumnEncoding(columns, missingText);
     }
 
-    public static EncodedMatrix Encode(IDataView data, ColumnEncoding encoding, Action? checkAlive = null)
+    /// <summary>Encodes every row into one row-major matrix.</summary>
+    /// <param name="data">The data.</param>
+    /// <param name="encoding">The learned encoding.</param>
+    /// <param name="checkAlive">Called every 4,096 rows (cancellation).</param>
+    /// <param name="expectedRows">The row count of an earlier pass, used where the data does not know its own: the
+    /// matrix is then written in place instead of in chunks copied together at the end (twice the memory).</param>
+    public static EncodedMatrix Encode(IDataView data, ColumnEncoding encoding, Action? checkAlive = null, long? expectedRows = null)
     {
         var width = encoding.InputWidth;
         var active = encoding.Columns.Select(c => data.Schema[c.Name]).ToArray();
-        var known = data.GetRowCount();
+        var known = data.GetRowCount() ?? expectedRows;
         var chunks = new List<float[]>();
         const int ChunkRows = 8192;
         float[]? values = known is > 0 and <= int.MaxValue && known * width <= Array.MaxLength ? new float[known.Value * width] : null;

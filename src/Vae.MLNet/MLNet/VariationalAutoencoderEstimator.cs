@@ -155,8 +155,8 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         }
 
         var encoding = ColumnEncodingFitter.Fit(
-            input, requests, _options.MaxCategories, _options.AllowMissingValues ? _missingText : null, CheckAlive);
-        var matrix = ColumnEncodingFitter.Encode(input, encoding, CheckAlive);
+            input, requests, _options.MaxCategories, _options.AllowMissingValues ? _missingText : null, CheckAlive, out var rows);
+        var matrix = ColumnEncodingFitter.Encode(input, encoding, CheckAlive, rows);
         channel.Info(
             "Encoded {0} rows of {1} columns into {2} features; latent size {3}, {4} epochs, batch {5}, seed {6}, device {7}.",
             matrix.Rows, encoding.Columns.Count, encoding.Width, _options.LatentDimension, _options.Epochs, _options.BatchSize, seed, device);

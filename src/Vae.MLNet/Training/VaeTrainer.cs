@@ -179,7 +179,9 @@ internal static class VaeTrainer
     /// <summary>Splits off the validation rows (a seeded shuffle) and moves both parts to the device.</summary>
     private static (Tensor Train, Tensor? Validation) Split(EncodedMatrix data, TrainingSettings settings, Device device)
     {
-        var all = tensor(data.Values, [data.Rows, data.Width]);
+        // A view of the encoded array itself (pinned while the tensor lives): tensor(float[]) would copy it, and the
+        // copy would double the memory of training for the whole fit.
+        var all = from_array(data.Values).view(data.Rows, data.Width);
         var validationRows = (int)Math.Floor(data.Rows * settings.ValidationFraction);
         if (validationRows == 0 || validationRows == data.Rows)
         {
