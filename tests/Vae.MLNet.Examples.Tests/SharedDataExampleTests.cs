@@ -91,6 +91,35 @@ public sealed class SharedDataExampleTests
         Assert.True(File.Exists(Path.Combine(output.Path, "kl-sweep-table.txt")));
     }
 
+    [Fact]
+    public void KlSweepRunsTheSameSweepWithBetaNormAndKlAnnealing()
+    {
+        var data = SharedDataFolder("mnist", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+        using var output = new TempFolder();
+        double[] betas = [1, 20];
+        var run = ExampleRun.Start("KlSweep", data, "--epochs", "2", "--train-rows", "1500", "--test-rows", "500", "--betas", "1,20",
+            "--beta-norm", "--schedule", "sigmoid", "--out", output.Path);
+        var summary = run.Summary("klsweep");
+        Assert.Equal("Sigmoid", summary["schedule"]);
+        Assert.Equal("True", summary["beta-norm"]);
+
+        // The weight in effect at the end of training is beta_norm = beta x latent size / input width = beta x 2 / 784,
+        // reached by the sigmoid warm-up.
+        var rows = run.Lines.SkipWhile(l => !l.StartsWith("beta ", StringComparison.Ordinal)).Skip(1).Take(betas.Length)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray())
+            .ToArray();
+        Assert.Equal(betas.Length, rows.Length);
+        for (var i = 0; i < betas.Length; i++)
+        {
+            Assert.Equal(betas[i], rows[i][0]);
+            var normalised = betas[i] * 2 / 784;
+            Assert.InRange(rows[i][1], 0.95 * normalised, 1.0001 * normalised);
+            Assert.Equal(rows[i][4] + rows[i][5], rows[i][7], 0.05);
+        }
+
+        Png.AssertPicture(Path.Combine(output.Path, "kl-sweep-grid.png"));
+    }
+
     /// <summary>The data set's folder under <c>../shared/data</c>; fails, saying the data is absent, when it or one of
     /// its files is missing.</summary>
     private static string SharedDataFolder(string name, params string[] files)
