@@ -46,6 +46,13 @@ public sealed class RandomSchemaProperties
 
         Assert.All(RowReader.Scalars(output, "Score"), v => Assert.True(float.IsFinite(v), $"{c}: score {v}"));
         Assert.All(RowReader.Scalars(output, "Error"), v => Assert.True(float.IsFinite(v), $"{c}: error {v}"));
+        if (c.AllowMissing && c.Columns.Any(col => col.Spec.Name == "A"))
+        {
+            // Imputed numbers are finite where the input was missing, and the input itself where it was not.
+            var input = data.GetColumn<float>("A").ToArray();
+            var imputed = output.GetColumn<float>("AImputed").ToArray();
+            Assert.All(input.Zip(imputed), p => Assert.True(float.IsNaN(p.First) ? float.IsFinite(p.Second) : p.First.Equals(p.Second), $"{c}: A {p.First} imputed as {p.Second}"));
+        }
     }
 
     public static class Cases
@@ -66,7 +73,8 @@ public sealed class RandomSchemaProperties
              from reduction in Gen.Elements(VaeReconstructionReduction.Sum, VaeReconstructionReduction.ColumnMean)
              from beta in Gen.Elements(0.0, 0.5, 1.0, 4.0)
              from validation in Gen.Elements(0.0, 0.0, 0.3)
-             select new Case(seed, rows, columns.Select((s, i) => (s, kinds[i])).ToArray(), width, keyCount, hazard, latent, hidden, epochs, batch, loss, reduction, beta, validation))
+             from allowMissing in Gen.Elements(false, false, true)
+             select new Case(seed, rows, columns.Select((s, i) => (s, kinds[i])).ToArray(), width, keyCount, hazard, latent, hidden, epochs, batch, loss, reduction, beta, validation, allowMissing))
             .ToArbitrary();
     }
 
@@ -92,7 +100,7 @@ public sealed class RandomSchemaProperties
     public sealed record Case(
         int Seed, int Rows, (ColumnSpec Spec, bool Declared)[] Columns, int Width, int KeyCount, Hazard Hazard,
         int Latent, int[] Hidden, int Epochs, int Batch, VaeNumericLoss NumericLoss, VaeReconstructionReduction Reduction,
-        double Beta, double Validation)
+        double Beta, double Validation, bool AllowMissing)
     {
         public VariationalAutoencoderOptions Options() => new()
         {
@@ -108,6 +116,8 @@ public sealed class RandomSchemaProperties
             LogVarianceColumnName = "LogVar",
             ScoreColumnName = "Score",
             ReconstructionErrorColumnName = "Error",
+            AllowMissingValues = AllowMissing,
+            ImputedColumnSuffix = AllowMissing ? "Imputed" : null,
             Seed = Seed,
         };
 
@@ -177,21 +187,22 @@ public sealed class RandomSchemaProperties
 
         private bool IsInvalid(Row row, string column, VaeColumnKind declared)
         {
-            static bool NotFinite(double v) => !double.IsFinite(v) || Math.Abs(v) > float.MaxValue;
+            // With missing values allowed, NaN and the missing key are missing values, not invalid ones.
+            bool NotFinite(double v) => !(AllowMissing && double.IsNaN(v)) && (!double.IsFinite(v) || Math.Abs(v) > float.MaxValue);
             return column switch
             {
                 "A" => NotFinite(row.A),
                 "B" => NotFinite(row.B),
                 "V" => row.V.Any(v => NotFinite(v)),
-                "K" => row.K >= KeyCount,
-                "P" => declared == VaeColumnKind.Binary ? !(row.P >= 0 && row.P <= 1) : NotFinite(row.P),
+                "K" => !AllowMissing && row.K >= KeyCount,
+                "P" => declared == VaeColumnKind.Binary ? !(row.P >= 0 && row.P <= 1) && !(AllowMissing && float.IsNaN(row.P)) : NotFinite(row.P),
                 "Q" => declared == VaeColumnKind.Binary && row.Q is < 0 or > 1,
                 _ => false,
             };
         }
 
         public override string ToString() =>
-            $"seed {Seed}, {Rows} rows, columns [{string.Join(", ", Columns.Select(c => c.Declared ? $"{c.Spec.Name}:{c.Spec.Alternative}" : c.Spec.Name))}], width {Width}, keys {KeyCount}, {Hazard}, latent {Latent}, hidden [{string.Join(",", Hidden)}], {Epochs} epochs, batch {Batch}, {NumericLoss}, {Reduction}, beta {Beta}, validation {Validation}";
+            $"seed {Seed}, {Rows} rows, missing {(AllowMissing ? "allowed" : "rejected")}, columns [{string.Join(", ", Columns.Select(c => c.Declared ? $"{c.Spec.Name}:{c.Spec.Alternative}" : c.Spec.Name))}], width {Width}, keys {KeyCount}, {Hazard}, latent {Latent}, hidden [{string.Join(",", Hidden)}], {Epochs} epochs, batch {Batch}, {NumericLoss}, {Reduction}, beta {Beta}, validation {Validation}";
 
         private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
     }
