@@ -37,6 +37,9 @@ public static partial class NotebookRunner
 
     private static readonly Lazy<ScriptOptions> Options = new(CreateOptions);
 
+    /// <summary>The script options the notebooks run with: this build's assemblies and the kernel's imports.</summary>
+    public static ScriptOptions ScriptOptions => Options.Value;
+
     /// <summary>
     /// Runs every code cell of <paramref name="notebook"/>. After the cell tagged <c>parameters</c>,
     /// <paramref name="parameterOverrides"/> (C# assignments to that cell's variables) runs as one more submission.
