@@ -1,3 +1,4 @@
+using System.Numerics;
 using Microsoft.ML;
 
 namespace Vae.MLNet.Columns;
@@ -9,6 +10,7 @@ internal sealed class RowEncoder
     private readonly ColumnEncoding _encoding;
     private readonly ValueReader[] _readers;
     private readonly double[] _scratch;
+    private readonly float[] _floats;
 
     public RowEncoder(ColumnEncoding encoding, DataViewRow row)
     {
@@ -25,6 +27,7 @@ internal sealed class RowEncoder
         }
 
         _scratch = new double[maxItems];
+        _floats = new float[maxItems];
     }
 
     /// <summary>Writes the current row into <paramref name="destination"/> (the encoding's input width: the encoded
@@ -46,7 +49,27 @@ internal sealed class RowEncoder
                 case VaeColumnKind.Numeric:
                 {
                     var values = _scratch.AsSpan(0, column.Width);
-                    reader.ReadNumbers(values);
+                    var isFloat = column.Source.Item == ItemKind.Single;
+                    if (isFloat)
+                    {
+                        // Floats: standardised in float arithmetic, a vector at a time when every value is finite.
+                        var raw = _floats.AsSpan(0, column.Width);
+                        reader.TryReadFloats(raw);
+                        if (TryStandardise(raw, column.Means, column.Stds, span))
+                        {
+                            break;
+                        }
+
+                        for (var i = 0; i < raw.Length; i++)
+                        {
+                            values[i] = raw[i];
+                        }
+                    }
+                    else
+                    {
+                        reader.ReadNumbers(values);
+                    }
+
                     for (var i = 0; i < values.Length; i++)
                     {
                         if (allowMissing && double.IsNaN(values[i]))
@@ -56,7 +79,9 @@ internal sealed class RowEncoder
                             continue;
                         }
 
-                        var standardised = (values[i] - column.Means[i]) / column.Stds[i];
+                        var standardised = isFloat
+                            ? (double)(((float)values[i] - column.Means[i]) / column.Stds[i])
+                            : (values[i] - column.Means[i]) / column.Stds[i];
                         if (!double.IsFinite(values[i]))
                         {
                             throw InvalidValue(column, rowIndex, i, values[i], allowMissing ? "is not a finite number (NaN counts as missing; infinities do not)" : "is not a finite number (set AllowMissingValues to treat NaN as missing)");
@@ -110,6 +135,39 @@ internal sealed class RowEncoder
                 }
             }
         }
+    }
+
+    /// <summary>destination = (x - means) / stds in float arithmetic, a vector at a time. Returns false, with
+    /// <paramref name="destination"/> partly written, when an input or a result is not finite (the caller then
+    /// handles the row value by value: missing values, or an error naming the value).</summary>
+    internal static bool TryStandardise(ReadOnlySpan<float> x, ReadOnlySpan<float> means, ReadOnlySpan<float> stds, Span<float> destination)
+    {
+        var limit = new Vector<float>(float.MaxValue);
+        var i = 0;
+        for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var value = new Vector<float>(x.Slice(i));
+            var result = (value - new Vector<float>(means.Slice(i))) / new Vector<float>(stds.Slice(i));
+            if (!Vector.LessThanOrEqualAll(Vector.Abs(value), limit) || !Vector.LessThanOrEqualAll(Vector.Abs(result), limit))
+            {
+                return false;
+            }
+
+            result.CopyTo(destination.Slice(i));
+        }
+
+        for (; i < x.Length; i++)
+        {
+            var result = (x[i] - means[i]) / stds[i];
+            if (!float.IsFinite(x[i]) || !float.IsFinite(result))
+            {
+                return false;
+            }
+
+            destination[i] = result;
+        }
+
+        return true;
     }
 
     /// <summary>The one-hot position of the row's category, or -1 where it is missing and missing values are allowed.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -34,6 +35,10 @@ internal abstract class ValueReader
     /// <summary>Writes the row's values (one per slot) as doubles.</summary>
     public virtual void ReadNumbers(Span<double> destination) => throw new InvalidOperationException();
 
+    /// <summary>For a column of floats: writes the row's values (one per slot) as they are and returns true; otherwise
+    /// returns false and reads nothing.</summary>
+    public virtual bool TryReadFloats(Span<float> destination) => false;
+
     /// <summary>The row's raw key value (0 is missing).</summary>
     public virtual ulong ReadKey() => throw new InvalidOperationException();
 
@@ -64,6 +69,18 @@ internal abstract class ValueReader
     {
         private T _value = default!;
 
+        public override bool TryReadFloats(Span<float> destination)
+        {
+            if (typeof(T) != typeof(float))
+            {
+                return false;
+            }
+
+            getter(ref _value);
+            destination[0] = Unsafe.As<T, float>(ref _value);
+            return true;
+        }
+
         public override void ReadNumbers(Span<double> destination)
         {
             getter(ref _value);
@@ -74,6 +91,19 @@ internal abstract class ValueReader
     private sealed class VectorReader<T>(ValueGetter<VBuffer<T>> getter) : ValueReader
     {
         private VBuffer<T> _value;
+
+        public override bool TryReadFloats(Span<float> destination)
+        {
+            if (typeof(T) != typeof(float))
+            {
+                return false;
+            }
+
+            getter(ref _value);
+            // T is float here: the same struct, read without boxing.
+            Unsafe.As<VBuffer<T>, VBuffer<float>>(ref _value).CopyTo(destination);
+            return true;
+        }
 
         public override void ReadNumbers(Span<double> destination)
         {

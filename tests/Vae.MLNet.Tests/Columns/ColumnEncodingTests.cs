@@ -116,4 +116,31 @@ public sealed class ColumnEncodingTests
         [VectorType(2)]
         public float[] V { get; set; } = [];
     }
+
+    [Fact]
+    public void VectorisedStandardisationEqualsTheValueByValueOneAndRefusesNonFiniteValues()
+    {
+        var random = new Random(4);
+        foreach (var width in new[] { 1, 7, 16, 37, 100 })
+        {
+            var x = Enumerable.Range(0, width).Select(_ => (float)((random.NextDouble() - 0.5) * 1e4)).ToArray();
+            var means = Enumerable.Range(0, width).Select(_ => (float)random.NextDouble()).ToArray();
+            var stds = Enumerable.Range(0, width).Select(_ => (float)(0.1 + random.NextDouble())).ToArray();
+            var vectorised = new float[width];
+            Assert.True(RowEncoder.TryStandardise(x, means, stds, vectorised));
+            Assert.Equal(x.Select((v, i) => (v - means[i]) / stds[i]), vectorised);
+
+            foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+            {
+                var withBad = (float[])x.Clone();
+                withBad[random.Next(width)] = bad;
+                Assert.False(RowEncoder.TryStandardise(withBad, means, stds, new float[width]));
+            }
+
+            // Finite inputs whose standardised value overflows a float are refused too.
+            var tiny = Enumerable.Repeat(1e-30f, width).ToArray();
+            var huge = Enumerable.Repeat(3e38f, width).ToArray();
+            Assert.False(RowEncoder.TryStandardise(huge, new float[width], tiny, new float[width]));
+        }
+    }
 }
