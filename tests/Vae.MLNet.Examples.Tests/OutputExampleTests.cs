@@ -87,18 +87,5 @@ public sealed class OutputExampleTests
         Png.AssertPicture(output["synthetic-marginals.png"]);
     }
 
-    private static string AdultFolder()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Vae.MLNet.sln")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.True(root is not null, $"the repository root (Vae.MLNet.sln) is not above {AppContext.BaseDirectory}");
-        var folder = Path.GetFullPath(Path.Combine(root.FullName, "..", "shared", "data", "adult"));
-        Assert.True(File.Exists(Path.Combine(folder, "adult.train.csv")) && File.Exists(Path.Combine(folder, "adult.test.csv")),
-            $"shared data absent: {folder} lacks adult.train.csv or adult.test.csv. These tests need UCI Adult in ../shared/data beside the repository root.");
-        return folder;
-    }
+    private static string AdultFolder() => SharedDataExampleTests.SharedDataFolder("adult", "adult.train.csv", "adult.test.csv");
 }

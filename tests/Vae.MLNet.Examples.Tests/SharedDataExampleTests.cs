@@ -122,7 +122,7 @@ public sealed class SharedDataExampleTests
 
     /// <summary>The data set's folder under <c>../shared/data</c>; fails, saying the data is absent, when it or one of
     /// its files is missing.</summary>
-    private static string SharedDataFolder(string name, params string[] files)
+    internal static string SharedDataFolder(string name, params string[] files)
     {
         string? root = null;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && root is null; dir = dir.Parent)
