@@ -64,6 +64,23 @@ internal sealed class EncodedColumn
     /// most 4), or -1 where values have more (empty when unknown).</summary>
     public sbyte[] Decimals { get; init; } = [];
 
+    /// <summary>The most likely value of numeric or binary feature <paramref name="slot"/> given the decoder's output
+    /// for it: the de-standardised number; for a binary feature the probability of 1 in a floating-point column, else
+    /// 0 or 1.</summary>
+    public double MostLikely(int slot, float output)
+    {
+        if (Kind != VaeColumnKind.Binary)
+        {
+            return (output * (double)Stds[slot]) + Means[slot];
+        }
+
+        var p = Probability(output);
+        return Source.Item is ItemKind.Single or ItemKind.Double ? p : (p >= 0.5 ? 1 : 0);
+    }
+
+    /// <summary>The probability of 1 behind a binary feature's logit.</summary>
+    public static double Probability(float logit) => 1 / (1 + Math.Exp(-logit));
+
     /// <summary>A generated value of feature <paramref name="slot"/> made to look like the data: clipped to the observed
     /// range and rounded to the observed decimal places.</summary>
     public double LikeObserved(int slot, double value)

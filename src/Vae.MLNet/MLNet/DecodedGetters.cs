@@ -53,18 +53,7 @@ internal static class DecodedGetters
     {
         private bool Missing(int row, int slot) => indicator >= 0 && computer.InputRow(row)[indicator + slot] > 0;
 
-        /// <summary>Slot <paramref name="slot"/>'s decoded value: de-standardised number, or probability of 1.</summary>
-        private double Value(int row, int slot)
-        {
-            var output = computer.DecodedRow(row)[column.Offset + slot];
-            if (column.Kind == VaeColumnKind.Binary)
-            {
-                var p = 1 / (1 + Math.Exp(-output));
-                return column.Source.Item is ItemKind.Single or ItemKind.Double ? p : (p >= 0.5 ? 1 : 0);
-            }
-
-            return (output * (double)column.Stds[slot]) + column.Means[slot];
-        }
+        private double Value(int row, int slot) => column.MostLikely(slot, computer.DecodedRow(row)[column.Offset + slot]);
 
         /// <summary>The most likely category's position. An imputed text value is never the bucket of other values
         /// when a learned category exists.</summary>

@@ -32,7 +32,7 @@ internal static class RowDecoder
                             double standardised = decoded[(r * width) + column.Offset + i];
                             if (random is null)
                             {
-                                values[(r * column.Width) + i] = (standardised * column.Stds[i]) + column.Means[i];
+                                values[(r * column.Width) + i] = column.MostLikely(i, (float)standardised);
                                 continue;
                             }
 
@@ -57,9 +57,10 @@ internal static class RowDecoder
                     {
                         for (var i = 0; i < column.Width; i++)
                         {
-                            var p = 1 / (1 + Math.Exp(-decoded[(r * width) + column.Offset + i]));
-                            values[(r * column.Width) + i] = random is not null ? (random.NextDouble() < p ? 1 : 0)
-                                : source.Item == ItemKind.Boolean || !IsFloat(source.Item) ? (p >= 0.5 ? 1 : 0) : p;
+                            var output = decoded[(r * width) + column.Offset + i];
+                            values[(r * column.Width) + i] = random is not null
+                                ? (random.NextDouble() < EncodedColumn.Probability(output) ? 1 : 0)
+                                : column.MostLikely(i, output);
                         }
                     }
 
@@ -135,8 +136,6 @@ internal static class RowDecoder
 
         return logits.Length - 1;
     }
-
-    private static bool IsFloat(ItemKind kind) => kind is ItemKind.Single or ItemKind.Double;
 
     private static void AddKeys(ArrayDataViewBuilder builder, EncodedColumn column, int[] chosen)
     {
