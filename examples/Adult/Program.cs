@@ -31,8 +31,7 @@ int epochs, latentSize, top;
 try
 {
     options = ExampleArgs.Parse(args);
-    folder = options.Positional.Count > 0 ? options.Positional[0] : AdultData.DefaultFolder;
-    trainRows = options.OptionalString("--train-rows") is null ? null : options.Int("--train-rows", 0, minimum: 100);
+    (folder, trainRows) = AdultData.Arguments(options);
     epochs = options.Int("--epochs", 5);
     latentSize = options.Int("--latent", 8);
     top = options.Int("--top", 5, minimum: 0);
@@ -50,9 +49,8 @@ catch (ArgumentException e)
     return 2;
 }
 
-if (!Directory.Exists(folder))
+if (!AdultData.FolderExists(folder))
 {
-    Console.Error.WriteLine($"Adult data folder not found: {folder}");
     return 2;
 }
 

@@ -25,6 +25,24 @@ internal static class AdultData
     /// <summary>The default folder: <c>../shared/data/adult</c> beside the repository root.</summary>
     public static string DefaultFolder => SharedData.Folder("adult");
 
+    /// <summary>The Adult examples' common arguments: the data folder (the first positional argument, else
+    /// <see cref="DefaultFolder"/>) and <c>--train-rows N</c>, a cap on the training rows (at least 100).</summary>
+    public static (string Folder, int? TrainRows) Arguments(ExampleArgs options) =>
+        (options.Positional.Count > 0 ? options.Positional[0] : DefaultFolder,
+         options.OptionalString("--train-rows") is null ? null : options.Int("--train-rows", 0, minimum: 100));
+
+    /// <summary>Whether <paramref name="folder"/> exists; says so on standard error when it does not.</summary>
+    public static bool FolderExists(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            return true;
+        }
+
+        Console.Error.WriteLine($"Adult data folder not found: {folder}");
+        return false;
+    }
+
     /// <summary>Loads the training and test files of <paramref name="folder"/>, the training file cut to its first
     /// <paramref name="trainRows"/> rows if given, and adds the Boolean <see cref="LabelColumn"/>.</summary>
     public static (IDataView Train, IDataView Test) Load(MLContext ml, string folder, int? trainRows = null)

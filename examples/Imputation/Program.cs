@@ -25,8 +25,7 @@ double hide;
 try
 {
     var options = ExampleArgs.Parse(args);
-    folder = options.Positional.Count > 0 ? options.Positional[0] : AdultData.DefaultFolder;
-    trainRows = options.OptionalString("--train-rows") is null ? null : options.Int("--train-rows", 0, minimum: 100);
+    (folder, trainRows) = AdultData.Arguments(options);
     epochs = options.Int("--epochs", 20);
     hide = options.Doubles("--hide", [0.2])[0];
     output = options.String("--out", ".");
@@ -42,9 +41,8 @@ catch (ArgumentException e)
     return 2;
 }
 
-if (!Directory.Exists(folder))
+if (!AdultData.FolderExists(folder))
 {
-    Console.Error.WriteLine($"Adult data folder not found: {folder}");
     return 2;
 }
 

@@ -24,8 +24,7 @@ int epochs;
 try
 {
     var options = ExampleArgs.Parse(args);
-    folder = options.Positional.Count > 0 ? options.Positional[0] : AdultData.DefaultFolder;
-    trainRows = options.OptionalString("--train-rows") is null ? null : options.Int("--train-rows", 0, minimum: 100);
+    (folder, trainRows) = AdultData.Arguments(options);
     epochs = options.Int("--epochs", 30);
     output = options.String("--out", ".");
     options.RejectUnknown();
@@ -36,9 +35,8 @@ catch (ArgumentException e)
     return 2;
 }
 
-if (!Directory.Exists(folder))
+if (!AdultData.FolderExists(folder))
 {
-    Console.Error.WriteLine($"Adult data folder not found: {folder}");
     return 2;
 }
 
