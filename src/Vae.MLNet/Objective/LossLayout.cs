@@ -13,7 +13,6 @@ internal sealed class LossLayout : IDisposable
     {
         ColumnCount = encoding.Columns.Count;
         Width = encoding.Width;
-        InputWidth = encoding.InputWidth;
         MaskIndex = encoding.AllowsMissing ? Own(tensor(encoding.FeatureIndicators(), device: device)) : null;
         var numeric = new Features();
         var binary = new Features();
@@ -51,9 +50,6 @@ internal sealed class LossLayout : IDisposable
 
     /// <summary>Width of the reconstruction target (the encoded features).</summary>
     public int Width { get; }
-
-    /// <summary>Width of the encoder's input (features, then missing-value indicators).</summary>
-    public int InputWidth { get; }
 
     /// <summary>When missing values are allowed: for each feature, the input position of its missing indicator.</summary>
     public Tensor? MaskIndex { get; }
