@@ -28,36 +28,37 @@ internal static class ObjectiveProbe
         using var logVar = randn(256, 8).requires_grad_(true);
         var group = layout.Categorical[0];
         Console.WriteLine($"  probe: {layout.Categorical.Count} categorical group(s), first {group.Count} x {group.MaxWidth}");
-        void Step(string name, Func<Tensor> loss)
+        void Step(string name, Action forwardBackward)
         {
             for (var i = 0; i < 50; i++)
             {
                 using var s = NewDisposeScope();
-                loss().backward();
+                forwardBackward();
             }
 
             var cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
             for (var i = 0; i < iterations; i++)
             {
                 using var s = NewDisposeScope();
-                loss().backward();
+                forwardBackward();
             }
 
             var us = (Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpu) / iterations * 1e6;
             Console.WriteLine($"  probe {name}: {F(us, 0)} us per forward+backward");
         }
 
-        Step("squared error over the width", () => (output - target).square().sum(1).mean() + (0.5 * (mu.square() + logVar.exp() - 1 - logVar)).sum(1).mean());
-        Step("objective", () => VaeObjective.Compute(output, target, mu, logVar, layout, 1, 0).Total);
+        using var managed = new ManagedObjective(encoding, VaeReconstructionReduction.Sum);
+        Step("squared error over the width", () => ((output - target).square().sum(1).mean() + (0.5 * (mu.square() + logVar.exp() - 1 - logVar)).sum(1).mean()).backward());
+        Step("objective, tensor form", () => VaeObjective.Compute(output, target, mu, logVar, layout, 1, 0).Total.backward());
+        Step("objective, managed (training on the CPU)", () => managed.Compute(output, target, mu, logVar, null, 1, 0, withGradient: true).Backward());
+        Step("objective, managed, loss alone", () => managed.Compute(output, target, mu, logVar, null, 1, 0, withGradient: false));
+        Step("objective, managed, loss and gradient without backward", () => managed.Compute(output, target, mu, logVar, null, 1, 0, withGradient: true));
         var shape = new long[] { -1, group.Count, group.MaxWidth };
-        Step("gather", () => output.gather(1, group.Gather.unsqueeze(0).expand(256, -1)).sum());
-        Step("index_select", () => output.index_select(1, group.Gather).sum());
-        Step("gather+mask+log_softmax", () => output.gather(1, group.Gather.unsqueeze(0).expand(256, -1)).view(shape).masked_fill(group.Padding!, -1e9f).log_softmax(-1).sum());
-        Step("categorical", () =>
+        Step("tensor form's categorical group", () =>
         {
             var logits = output.gather(1, group.Gather.unsqueeze(0).expand(256, -1)).view(shape).masked_fill(group.Padding!, -1e9f);
             var onehot = target.index_select(1, group.Gather).view(shape).masked_fill(group.Padding!, 0f);
-            return (-(onehot * logits.log_softmax(-1)).sum(-1)).mean([0]).sum();
+            (-(onehot * logits.log_softmax(-1)).sum(-1)).mean([0]).sum().backward();
         });
     }
 }

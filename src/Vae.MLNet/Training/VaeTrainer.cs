@@ -50,8 +50,10 @@ internal static class VaeTrainer
         using var outer = NewDisposeScope();
         var width = encoding.Width;
         var latent = settings.LatentDimension;
-        using var layout = new LossLayout(encoding, settings.Reduction, device);
-        var numericCount = settings.NumericLoss == VaeNumericLoss.GaussianNll ? layout.NumericCount : 0;
+        using var objective = BatchObjective.For(encoding, settings.Reduction, device);
+        var numericCount = settings.NumericLoss == VaeNumericLoss.GaussianNll
+            ? encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width)
+            : 0;
 
         // Initialisation, shuffling, sampling and dropout draw from generators of this fit's own, never from
         // TorchSharp's process-wide one: fits running at the same time do not change each other's results.
@@ -84,9 +86,9 @@ internal static class VaeTrainer
         {
             network.train();
             using var permutation = randperm(trainRows, generator: generator, device: device);
-            // Sums over the epoch, kept on the device: [reconstruction per column, KL per dimension, total] times
-            // rows, then the posterior means and their squares per dimension (for the active units).
-            using var sums = zeros(columnNames.Length + (3 * latent) + 1, dtype: ScalarType.Float64, device: device);
+            // Sums over the epoch: reconstruction per column, KL per dimension and total, times rows; then the
+            // posterior means and their squares per dimension (for the active units).
+            var sums = new EpochSums(columnNames.Length, latent);
             double beta = 0;
             for (var b = 0; b < batches; b++)
             {
@@ -96,21 +98,20 @@ internal static class VaeTrainer
                 var start = b * batchSize;
                 var rows = Math.Min(batchSize, trainRows - start);
                 var x = train.index_select(0, permutation.narrow(0, start, rows));
-                var (target, mask) = layout.TargetAndMask(x);
                 var (mu, logVar) = network.Encode(x);
                 var z = VaeObjective.Reparameterize(mu, logVar, generator);
                 var output = network.Decode(z);
                 beta = settings.KlWeight.At(epoch - 1 + ((b + 1.0) / batches), width, latent);
-                var parts = VaeObjective.Compute(output, target, mu, logVar, layout, beta, settings.FreeBits, network.NumericLogVar, mask);
+                var loss = objective.Compute(output, x, mu, logVar, network.NumericLogVar, beta, settings.FreeBits, withGradient: true);
 
-                var total = parts.Total.item<float>();
+                var total = (float)loss.Total;
                 if (!float.IsFinite(total))
                 {
-                    throw Diverged(parts, columnNames, epoch, b + 1);
+                    throw Diverged(loss, columnNames, epoch, b + 1);
                 }
 
                 optimizer.zero_grad();
-                parts.Total.backward();
+                loss.Backward();
                 var norm = settings.GradientClipNorm > 0
                     ? nn.utils.clip_grad_norm_(network.parameters(), settings.GradientClipNorm)
                     : 0;
@@ -121,20 +122,13 @@ internal static class VaeTrainer
                 }
 
                 optimizer.step();
-                using (no_grad())
-                {
-                    var m = mu.detach().to(ScalarType.Float64);
-                    sums.add_(cat([
-                        cat([parts.Reconstruction, parts.Kl, parts.Total.reshape(1)]).detach().to(ScalarType.Float64) * rows,
-                        m.sum(0L),
-                        m.square().sum(0L)]));
-                }
+                sums.Add(loss, BatchObjective.HostFloats(mu), rows);
             }
 
-            var means = ToDoubles(sums).Select(v => v / trainRows).ToArray();
+            var means = sums.Means(trainRows);
             var (validationLoss, validationRecon, validationKl) = validation is null
                 ? ((double?)null, (double?)null, (double?)null)
-                : Evaluate(network, validation, layout, finalBeta, settings);
+                : Evaluate(network, validation, objective, finalBeta, settings);
             var result = new VaeEpochResult(
                 epoch,
                 means[columnNames.Length + latent],
@@ -149,11 +143,11 @@ internal static class VaeTrainer
             history.Add(result);
             onEpoch?.Invoke(result);
 
-            if (validationLoss is { } loss)
+            if (validationLoss is { } validated)
             {
-                if (loss < bestValidation)
+                if (validated < bestValidation)
                 {
-                    bestValidation = loss;
+                    bestValidation = validated;
                     sinceBest = 0;
                     DisposeAll(best);
                     best = Snapshot(network);
@@ -171,7 +165,7 @@ internal static class VaeTrainer
             DisposeAll(best);
         }
 
-        var weights = network.ExportWeights(NumericLogVar(network), NumericNoise(network, train, layout, settings.Seed));
+        var weights = network.ExportWeights(NumericLogVar(network), NumericNoise(network, train, encoding, settings, device));
         CheckFinite(weights, history.Count);
         return new TrainingResult(weights, history);
     }
@@ -196,7 +190,7 @@ internal static class VaeTrainer
     }
 
     /// <summary>Validation objective at the final KL weight, with a fixed noise seed so epochs are comparable.</summary>
-    private static (double?, double?, double?) Evaluate(VaeNetwork network, Tensor validation, LossLayout layout, double beta, TrainingSettings settings)
+    private static (double?, double?, double?) Evaluate(VaeNetwork network, Tensor validation, BatchObjective objective, double beta, TrainingSettings settings)
     {
         network.eval();
         using var _ = no_grad();
@@ -208,13 +202,12 @@ internal static class VaeTrainer
             using var scope = NewDisposeScope();
             var count = Math.Min(EvaluationBatch, rows - start);
             var x = validation.narrow(0, start, count);
-            var (target, mask) = layout.TargetAndMask(x);
             var (mu, logVar) = network.Encode(x);
             var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));
-            var parts = VaeObjective.Compute(output, target, mu, logVar, layout, beta, settings.FreeBits, network.NumericLogVar, mask);
-            total += parts.Total.item<float>() * count;
-            reconstruction += parts.Reconstruction.sum().item<float>() * count;
-            kl += parts.Kl.sum().item<float>() * count;
+            var loss = objective.Compute(output, x, mu, logVar, network.NumericLogVar, beta, settings.FreeBits, withGradient: false);
+            total += loss.Total * count;
+            reconstruction += loss.Reconstruction.Sum() * count;
+            kl += loss.Kl.Sum() * count;
         }
 
         generator.Dispose();
@@ -243,10 +236,10 @@ internal static class VaeTrainer
         return active;
     }
 
-    private static VaeTrainingException Diverged(ObjectiveParts parts, string[] columns, int epoch, int batch)
+    private static VaeTrainingException Diverged(BatchLoss loss, string[] columns, int epoch, int batch)
     {
-        var reconstruction = ToDoubles(parts.Reconstruction);
-        var kl = ToDoubles(parts.Kl);
+        var reconstruction = loss.Reconstruction;
+        var kl = loss.Kl;
         var term = Enumerable.Range(0, columns.Length).Where(i => !double.IsFinite(reconstruction[i]))
             .Select(i => $"reconstruction of column '{columns[i]}'")
             .Concat(Enumerable.Range(0, kl.Length).Where(j => !double.IsFinite(kl[j])).Select(j => $"KL of latent dimension {j}"))
@@ -267,8 +260,9 @@ internal static class VaeTrainer
     /// <summary>The standard deviation of each numeric feature's decoder Gaussian, for sampling: the learned one under
     /// Gaussian NLL; under squared error its maximum-likelihood estimate, the root mean square residual of the
     /// training rows decoded from z ~ q(z|x) (missing values left out).</summary>
-    private static float[] NumericNoise(VaeNetwork network, Tensor train, LossLayout layout, int seed)
+    private static float[] NumericNoise(VaeNetwork network, Tensor train, ColumnEncoding encoding, TrainingSettings settings, Device device)
     {
+        using var layout = new LossLayout(encoding, settings.Reduction, device);
         if (layout.Numeric is not { } numeric)
         {
             return [];
@@ -282,7 +276,7 @@ internal static class VaeTrainer
             return (0.5 * learned.clamp(VaeObjective.NumericLogVarMin, VaeObjective.NumericLogVarMax)).exp().cpu().data<float>().ToArray();
         }
 
-        using var generator = new Generator((ulong)seed + 2, train.device);
+        using var generator = new Generator((ulong)settings.Seed + 2, train.device);
         var sample = train.narrow(0, 0, Math.Min(NoiseRows, (int)train.shape[0]));
         var (target, mask) = layout.TargetAndMask(sample);
         var (mu, logVar) = network.Encode(sample);
@@ -301,6 +295,41 @@ internal static class VaeTrainer
         }
 
         return (squares.sum([0]) / counted).sqrt().cpu().data<float>().ToArray();
+    }
+
+    /// <summary>An epoch's running sums, in doubles: [reconstruction per column, KL per dimension, total] times rows,
+    /// then the posterior means and their squares per dimension.</summary>
+    private sealed class EpochSums(int columns, int latent)
+    {
+        private readonly double[] _sums = new double[columns + (3 * latent) + 1];
+
+        public void Add(BatchLoss loss, ReadOnlySpan<float> mu, int rows)
+        {
+            for (var c = 0; c < columns; c++)
+            {
+                _sums[c] += loss.Reconstruction[c] * rows;
+            }
+
+            for (var j = 0; j < latent; j++)
+            {
+                _sums[columns + j] += loss.Kl[j] * rows;
+            }
+
+            _sums[columns + latent] += loss.Total * rows;
+            var means = _sums.AsSpan(columns + latent + 1, latent);
+            var squares = _sums.AsSpan(columns + (2 * latent) + 1, latent);
+            for (var r = 0; r < rows; r++)
+            {
+                for (var j = 0; j < latent; j++)
+                {
+                    double value = mu[(r * latent) + j];
+                    means[j] += value;
+                    squares[j] += value * value;
+                }
+            }
+        }
+
+        public double[] Means(int rows) => _sums.Select(v => v / rows).ToArray();
     }
 
     private static float[]? NumericLogVar(VaeNetwork network)
