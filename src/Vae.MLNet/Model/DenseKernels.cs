@@ -1,11 +1,12 @@
-using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Vae.MLNet.Model;
 
-/// <summary>Managed dense-layer kernels for inference. Every output is one dot product accumulated in the same
-/// order whatever the batch size or the thread, so a row gives bit-identical results alone, in any batch, on any
+/// <summary>Managed dense-layer kernels for inference. Every output is accumulated input by input in the same
+/// order with the same operations whatever the batch size or the thread, so a row gives bit-identical results alone, in any batch, on any
 /// thread: the batched transform and the single-row prediction engine agree exactly.</summary>
 internal static class DenseKernels
 {
@@ -45,93 +46,145 @@ internal static class DenseKernels
         }
     }
 
+    /// <summary>Rows [start, end): each block of 4 rows times 16 outputs accumulates input k's broadcast value times
+    /// the packed weights of input k, k in order, in eight registers (the outer-product form: no horizontal sums, one
+    /// weight load per four rows); a remaining row runs the same per-lane operations alone.</summary>
     private static void ForwardRows(DenseLayer layer, ReadOnlySpan<float> input, int start, int end, Span<float> output, VaeActivation? activation)
     {
         var n = layer.In;
         var m = layer.Out;
-        var weights = layer.Weight.AsSpan();
-        var bias = layer.Bias;
+        var padded = layer.PaddedOut;
+        ReadOnlySpan<float> packed = layer.Packed;
+        var bias = packed.Slice(n * padded, padded);
+        Span<float> staging = stackalloc float[RowBlock * 16];
         var r = start;
         for (; r + RowBlock <= end; r += RowBlock)
         {
-            var x0 = input.Slice(r * n, n);
-            var x1 = input.Slice((r + 1) * n, n);
-            var x2 = input.Slice((r + 2) * n, n);
-            var x3 = input.Slice((r + 3) * n, n);
-            for (var o = 0; o < m; o++)
+            var o = 0;
+            for (; o + 16 <= padded; o += 16)
             {
-                Dot4(weights.Slice(o * n, n), x0, x1, x2, x3, out var d0, out var d1, out var d2, out var d3);
-                output[(r * m) + o] = Activate(d0 + bias[o], activation);
-                output[((r + 1) * m) + o] = Activate(d1 + bias[o], activation);
-                output[((r + 2) * m) + o] = Activate(d2 + bias[o], activation);
-                output[((r + 3) * m) + o] = Activate(d3 + bias[o], activation);
+                Block4x16(packed, padded, n, o, input.Slice(r * n, RowBlock * n), staging);
+                Store(staging, RowBlock, 16, bias.Slice(o, 16), output, r, m, o, activation);
+            }
+
+            if (o < padded)
+            {
+                Block4x8(packed, padded, n, o, input.Slice(r * n, RowBlock * n), staging);
+                Store(staging, RowBlock, 8, bias.Slice(o, 8), output, r, m, o, activation);
             }
         }
 
         for (; r < end; r++)
         {
-            var x = input.Slice(r * n, n);
-            for (var o = 0; o < m; o++)
+            for (var o = 0; o < padded; o += 8)
             {
-                output[(r * m) + o] = Activate(Dot(weights.Slice(o * n, n), x) + bias[o], activation);
+                Row1x8(packed, padded, n, o, input.Slice(r * n, n), staging);
+                Store(staging, 1, 8, bias.Slice(o, 8), output, r, m, o, activation);
             }
         }
     }
 
-    /// <summary>The dot product; <see cref="Dot4"/> performs exactly these operations for each of its rows.</summary>
-    public static float Dot(ReadOnlySpan<float> w, ReadOnlySpan<float> x)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> MultiplyAdd(Vector256<float> x, Vector256<float> w, Vector256<float> acc) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(x, w, acc) : (x * w) + acc;
+
+    private static void Block4x16(ReadOnlySpan<float> packed, int padded, int n, int o, ReadOnlySpan<float> rows, Span<float> result)
     {
-        ref var wr = ref MemoryMarshal.GetReference(w);
-        ref var xr = ref MemoryMarshal.GetReference(x);
-        var n = w.Length;
-        var k = 0;
-        var acc = Vector<float>.Zero;
-        for (; k <= n - Vector<float>.Count; k += Vector<float>.Count)
+        ref var w = ref MemoryMarshal.GetReference(packed);
+        ref var x = ref MemoryMarshal.GetReference(rows);
+        Vector256<float> a00 = default, a01 = default, a10 = default, a11 = default;
+        Vector256<float> a20 = default, a21 = default, a30 = default, a31 = default;
+        for (var k = 0; k < n; k++)
         {
-            acc += Vector.LoadUnsafe(ref wr, (nuint)k) * Vector.LoadUnsafe(ref xr, (nuint)k);
+            var offset = (nuint)((k * padded) + o);
+            var w0 = Vector256.LoadUnsafe(ref w, offset);
+            var w1 = Vector256.LoadUnsafe(ref w, offset + 8);
+            var x0 = Vector256.Create(Unsafe.Add(ref x, k));
+            var x1 = Vector256.Create(Unsafe.Add(ref x, n + k));
+            var x2 = Vector256.Create(Unsafe.Add(ref x, (2 * n) + k));
+            var x3 = Vector256.Create(Unsafe.Add(ref x, (3 * n) + k));
+            a00 = MultiplyAdd(x0, w0, a00);
+            a01 = MultiplyAdd(x0, w1, a01);
+            a10 = MultiplyAdd(x1, w0, a10);
+            a11 = MultiplyAdd(x1, w1, a11);
+            a20 = MultiplyAdd(x2, w0, a20);
+            a21 = MultiplyAdd(x2, w1, a21);
+            a30 = MultiplyAdd(x3, w0, a30);
+            a31 = MultiplyAdd(x3, w1, a31);
         }
 
-        var sum = Vector.Sum(acc);
-        for (; k < n; k++)
-        {
-            sum += Unsafe.Add(ref wr, k) * Unsafe.Add(ref xr, k);
-        }
-
-        return sum;
+        a00.CopyTo(result);
+        a01.CopyTo(result[8..]);
+        a10.CopyTo(result[16..]);
+        a11.CopyTo(result[24..]);
+        a20.CopyTo(result[32..]);
+        a21.CopyTo(result[40..]);
+        a30.CopyTo(result[48..]);
+        a31.CopyTo(result[56..]);
     }
 
-    private static void Dot4(
-        ReadOnlySpan<float> w, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2, ReadOnlySpan<float> x3,
-        out float d0, out float d1, out float d2, out float d3)
+    private static void Block4x8(ReadOnlySpan<float> packed, int padded, int n, int o, ReadOnlySpan<float> rows, Span<float> result)
     {
-        ref var wr = ref MemoryMarshal.GetReference(w);
-        ref var r0 = ref MemoryMarshal.GetReference(x0);
-        ref var r1 = ref MemoryMarshal.GetReference(x1);
-        ref var r2 = ref MemoryMarshal.GetReference(x2);
-        ref var r3 = ref MemoryMarshal.GetReference(x3);
-        var n = w.Length;
-        var k = 0;
-        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        for (; k <= n - Vector<float>.Count; k += Vector<float>.Count)
+        ref var w = ref MemoryMarshal.GetReference(packed);
+        ref var x = ref MemoryMarshal.GetReference(rows);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (var k = 0; k < n; k++)
         {
-            var wv = Vector.LoadUnsafe(ref wr, (nuint)k);
-            a0 += wv * Vector.LoadUnsafe(ref r0, (nuint)k);
-            a1 += wv * Vector.LoadUnsafe(ref r1, (nuint)k);
-            a2 += wv * Vector.LoadUnsafe(ref r2, (nuint)k);
-            a3 += wv * Vector.LoadUnsafe(ref r3, (nuint)k);
+            var w0 = Vector256.LoadUnsafe(ref w, (nuint)((k * padded) + o));
+            a0 = MultiplyAdd(Vector256.Create(Unsafe.Add(ref x, k)), w0, a0);
+            a1 = MultiplyAdd(Vector256.Create(Unsafe.Add(ref x, n + k)), w0, a1);
+            a2 = MultiplyAdd(Vector256.Create(Unsafe.Add(ref x, (2 * n) + k)), w0, a2);
+            a3 = MultiplyAdd(Vector256.Create(Unsafe.Add(ref x, (3 * n) + k)), w0, a3);
         }
 
-        d0 = Vector.Sum(a0);
-        d1 = Vector.Sum(a1);
-        d2 = Vector.Sum(a2);
-        d3 = Vector.Sum(a3);
-        for (; k < n; k++)
+        a0.CopyTo(result);
+        a1.CopyTo(result[8..]);
+        a2.CopyTo(result[16..]);
+        a3.CopyTo(result[24..]);
+    }
+
+    private static void Row1x8(ReadOnlySpan<float> packed, int padded, int n, int o, ReadOnlySpan<float> row, Span<float> result)
+    {
+        ref var w = ref MemoryMarshal.GetReference(packed);
+        ref var x = ref MemoryMarshal.GetReference(row);
+        var a = Vector256<float>.Zero;
+        for (var k = 0; k < n; k++)
         {
-            var wk = Unsafe.Add(ref wr, k);
-            d0 += wk * Unsafe.Add(ref r0, k);
-            d1 += wk * Unsafe.Add(ref r1, k);
-            d2 += wk * Unsafe.Add(ref r2, k);
-            d3 += wk * Unsafe.Add(ref r3, k);
+            a = MultiplyAdd(Vector256.Create(Unsafe.Add(ref x, k)), Vector256.LoadUnsafe(ref w, (nuint)((k * padded) + o)), a);
+        }
+
+        a.CopyTo(result);
+    }
+
+    /// <summary>Adds the bias, applies the activation and writes the outputs that exist (of <paramref name="lanes"/>
+    /// per row from <paramref name="o"/>) to rows <paramref name="r"/>... of the output.</summary>
+    private static void Store(Span<float> staging, int rows, int lanes, ReadOnlySpan<float> bias, Span<float> output, int r, int m, int o, VaeActivation? activation)
+    {
+        var count = Math.Min(lanes, m - o);
+        for (var i = 0; i < rows; i++)
+        {
+            var values = staging.Slice(i * lanes, lanes);
+            for (var v = 0; v < lanes; v += 8)
+            {
+                var sum = Vector256.Create(values.Slice(v, 8)) + Vector256.Create(bias.Slice(v, 8));
+                sum = activation switch
+                {
+                    VaeActivation.Relu => Vector256.Max(sum, Vector256<float>.Zero),
+                    VaeActivation.LeakyRelu => Vector256.ConditionalSelect(Vector256.GreaterThan(sum, Vector256<float>.Zero), sum, sum * 0.01f),
+                    _ => sum,
+                };
+                sum.CopyTo(values.Slice(v, 8));
+            }
+
+            var destination = output.Slice(((r + i) * m) + o, count);
+            values[..count].CopyTo(destination);
+            if (activation is not (null or VaeActivation.Relu or VaeActivation.LeakyRelu))
+            {
+                for (var j = 0; j < destination.Length; j++)
+                {
+                    destination[j] = Activate(destination[j], activation);
+                }
+            }
         }
     }
 

@@ -8,6 +8,32 @@ namespace Vae.MLNet.Model;
 /// <summary>A fully connected layer as managed arrays: <c>y = W x + b</c>, W row-major (Out x In).</summary>
 internal sealed record DenseLayer(int In, int Out, float[] Weight, float[] Bias)
 {
+    private float[]? _packed;
+
+    /// <summary>Outputs rounded up to a whole number of 8-lane vectors.</summary>
+    public int PaddedOut => (Out + 7) & ~7;
+
+    /// <summary>W transposed (In x <see cref="PaddedOut"/>, row-major, zero-padded) followed by the zero-padded bias,
+    /// the layout of the inference kernels: the weights of one input for consecutive outputs are adjacent.</summary>
+    public float[] Packed => _packed ??= Pack();
+
+    private float[] Pack()
+    {
+        var padded = PaddedOut;
+        var packed = new float[(In + 1) * padded];
+        for (var o = 0; o < Out; o++)
+        {
+            for (var i = 0; i < In; i++)
+            {
+                packed[(i * padded) + o] = Weight[(o * In) + i];
+            }
+
+            packed[(In * padded) + o] = Bias[o];
+        }
+
+        return packed;
+    }
+
     public static DenseLayer From(Linear linear)
     {
         using var scope = NewDisposeScope();
