@@ -155,6 +155,7 @@ internal static class ColumnEncodingFitter
         private readonly double[] _max = Enumerable.Repeat(double.NegativeInfinity, request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0).ToArray();
         private readonly sbyte[] _decimals = new sbyte[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
         private readonly double[] _values = new double[request.Source.ItemCount];
+        private readonly float[] _floats = new float[request.Kind == VaeColumnKind.Binary && request.Source.Item == ItemKind.Single ? request.Source.ItemCount : 0];
         private readonly Dictionary<string, long> _counts = new(StringComparer.Ordinal);
 
         public void Add(ValueReader reader, long row)
@@ -185,7 +186,26 @@ internal static class ColumnEncodingFitter
                 return;
             }
 
-            reader.ReadNumbers(_values);
+            if (request.Kind == VaeColumnKind.Binary && request.Source.Item == ItemKind.Single)
+            {
+                // Floats in [0, 1] need no more than that check, a vector at a time; anything else goes value by value.
+                var raw = _floats.AsSpan();
+                reader.TryReadFloats(raw);
+                if (RowEncoder.AllBinary(raw))
+                {
+                    return;
+                }
+
+                for (var i = 0; i < raw.Length; i++)
+                {
+                    _values[i] = raw[i];
+                }
+            }
+            else
+            {
+                reader.ReadNumbers(_values);
+            }
+
             for (var i = 0; i < _values.Length; i++)
             {
                 var x = _values[i];

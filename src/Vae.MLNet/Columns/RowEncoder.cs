@@ -102,7 +102,27 @@ internal sealed class RowEncoder
                 case VaeColumnKind.Binary:
                 {
                     var values = _scratch.AsSpan(0, column.Width);
-                    reader.ReadNumbers(values);
+                    if (column.Source.Item == ItemKind.Single)
+                    {
+                        // Floats: copied a vector at a time when every value is in [0, 1].
+                        var raw = _floats.AsSpan(0, column.Width);
+                        reader.TryReadFloats(raw);
+                        if (AllBinary(raw))
+                        {
+                            raw.CopyTo(span);
+                            break;
+                        }
+
+                        for (var i = 0; i < raw.Length; i++)
+                        {
+                            values[i] = raw[i];
+                        }
+                    }
+                    else
+                    {
+                        reader.ReadNumbers(values);
+                    }
+
                     for (var i = 0; i < values.Length; i++)
                     {
                         if (allowMissing && double.IsNaN(values[i]))
@@ -165,6 +185,30 @@ internal sealed class RowEncoder
             }
 
             destination[i] = result;
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether every value is in [0, 1] (NaN is not), a vector at a time.</summary>
+    internal static bool AllBinary(ReadOnlySpan<float> values)
+    {
+        var i = 0;
+        for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var value = new Vector<float>(values.Slice(i));
+            if (!Vector.GreaterThanOrEqualAll(value, Vector<float>.Zero) || !Vector.LessThanOrEqualAll(value, Vector<float>.One))
+            {
+                return false;
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (!(values[i] >= 0 && values[i] <= 1))
+            {
+                return false;
+            }
         }
 
         return true;

@@ -143,4 +143,36 @@ public sealed class ColumnEncodingTests
             Assert.False(RowEncoder.TryStandardise(huge, new float[width], tiny, new float[width]));
         }
     }
+
+    [Fact]
+    public void VectorisedBinaryCheckTakesExactlyTheUnitInterval()
+    {
+        var random = new Random(6);
+        foreach (var width in new[] { 1, 7, 16, 37, 784 })
+        {
+            var x = Enumerable.Range(0, width).Select(i => i % 5 == 0 ? 0f : i % 5 == 1 ? 1f : (float)random.NextDouble()).ToArray();
+            Assert.True(RowEncoder.AllBinary(x));
+            foreach (var bad in new[] { float.NaN, -1e-7f, 1.0000001f, 2f, float.PositiveInfinity, float.NegativeInfinity })
+            {
+                foreach (var slot in new[] { 0, width - 1, random.Next(width) })
+                {
+                    var withBad = (float[])x.Clone();
+                    withBad[slot] = bad;
+                    Assert.False(RowEncoder.AllBinary(withBad));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void AFloatVectorBinaryValueOutsideTheUnitIntervalIsNamedWithItsSlot()
+    {
+        var rows = Enumerable.Range(0, 20).Select(i => new VectorRow { V = [i % 2, i == 13 ? 1.25f : 0.5f] }).ToArray();
+        var data = _ml.Data.LoadFromEnumerable(rows);
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            _ml.Transforms.VariationalAutoencoder(new VariationalAutoencoderOptions { Columns = [new VaeColumn("V", VaeColumnKind.Binary)], Epochs = 1 }).Fit(data));
+        Assert.Contains("'V'", error.Message);
+        Assert.Contains("row 13", error.Message);
+        Assert.Contains("slot 1", error.Message);
+    }
 }
