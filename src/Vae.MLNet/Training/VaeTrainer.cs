@@ -38,6 +38,9 @@ internal static class VaeTrainer
     /// <summary>Training rows used to estimate the numeric noise of the generative model.</summary>
     private const int NoiseRows = 10_000;
 
+    /// <summary>Rows decoded at a time for the numeric noise.</summary>
+    private const int NoiseChunk = 1024;
+
     public static TrainingResult Train(
         EncodedMatrix data,
         ColumnEncoding encoding,
@@ -277,24 +280,32 @@ internal static class VaeTrainer
         }
 
         using var generator = new Generator((ulong)settings.Seed + 2, train.device);
-        var sample = train.narrow(0, 0, Math.Min(NoiseRows, (int)train.shape[0]));
-        var (target, mask) = layout.TargetAndMask(sample);
-        var (mu, logVar) = network.Encode(sample);
-        var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));
-        var squares = (output.index_select(1, numeric.Positions) - target.index_select(1, numeric.Positions)).square();
-        Tensor counted;
-        if (mask is not null)
+        var rows = Math.Min(NoiseRows, (int)train.shape[0]);
+        var squares = zeros(numeric.Count, dtype: ScalarType.Float64, device: train.device);
+        var counted = zeros(numeric.Count, dtype: ScalarType.Float64, device: train.device);
+        for (var start = 0; start < rows; start += NoiseChunk)
         {
-            var observed = mask.index_select(1, numeric.Positions);
-            squares = squares * observed;
-            counted = observed.sum([0]).clamp_min(1);
-        }
-        else
-        {
-            counted = full(squares.shape[1], (float)squares.shape[0], device: squares.device);
+            // In chunks, so the decoded rows of a wide table never sit in memory all at once.
+            using var chunk = NewDisposeScope();
+            var sample = train.narrow(0, start, Math.Min(NoiseChunk, rows - start));
+            var (target, mask) = layout.TargetAndMask(sample);
+            var (mu, logVar) = network.Encode(sample);
+            var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));
+            var terms = (numeric.Select(output) - numeric.Select(target)).square();
+            if (mask is null)
+            {
+                squares.add_(terms.sum([0]).to(ScalarType.Float64));
+                counted.add_(terms.shape[0]);
+            }
+            else
+            {
+                var observed = numeric.Select(mask);
+                squares.add_((terms * observed).sum([0]).to(ScalarType.Float64));
+                counted.add_(observed.sum([0]).to(ScalarType.Float64));
+            }
         }
 
-        return (squares.sum([0]) / counted).sqrt().cpu().data<float>().ToArray();
+        return (squares / counted.clamp_min(1)).sqrt().to(ScalarType.Float32).cpu().data<float>().ToArray();
     }
 
     /// <summary>An epoch's running sums, in doubles: [reconstruction per column, KL per dimension, total] times rows,
