@@ -19,6 +19,7 @@ internal sealed class EncodedColumn
         Width = width;
         Means = means;
         Stds = stds;
+        InverseStds = stds.Select(s => 1f / s).ToArray();
         Categories = categories;
         if (kind == VaeColumnKind.Categorical && source.Item == ItemKind.Text)
         {
@@ -50,6 +51,9 @@ internal sealed class EncodedColumn
 
     /// <summary>Numeric: standard deviation per feature, 1 where the feature was constant.</summary>
     public float[] Stds { get; }
+
+    /// <summary>1 / <see cref="Stds"/>: standardisation multiplies by it (a vector division costs several times more).</summary>
+    public float[] InverseStds { get; }
 
     /// <summary>Categorical: the name of each one-hot position.</summary>
     public string[] Categories { get; }

@@ -189,8 +189,7 @@ internal static class ColumnEncodingFitter
             if (request.Kind == VaeColumnKind.Binary && request.Source.Item == ItemKind.Single)
             {
                 // Floats in [0, 1] need no more than that check, a vector at a time; anything else goes value by value.
-                var raw = _floats.AsSpan();
-                reader.TryReadFloats(raw);
+                reader.TryReadFloats(_floats, out var raw);
                 if (RowEncoder.AllBinary(raw))
                 {
                     return;

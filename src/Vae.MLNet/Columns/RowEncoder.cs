@@ -53,9 +53,8 @@ internal sealed class RowEncoder
                     if (isFloat)
                     {
                         // Floats: standardised in float arithmetic, a vector at a time when every value is finite.
-                        var raw = _floats.AsSpan(0, column.Width);
-                        reader.TryReadFloats(raw);
-                        if (TryStandardise(raw, column.Means, column.Stds, span))
+                        reader.TryReadFloats(_floats.AsSpan(0, column.Width), out var raw);
+                        if (TryStandardise(raw, column.Means, column.InverseStds, span))
                         {
                             break;
                         }
@@ -80,7 +79,7 @@ internal sealed class RowEncoder
                         }
 
                         var standardised = isFloat
-                            ? (double)(((float)values[i] - column.Means[i]) / column.Stds[i])
+                            ? (double)(((float)values[i] - column.Means[i]) * column.InverseStds[i])
                             : (values[i] - column.Means[i]) / column.Stds[i];
                         if (!double.IsFinite(values[i]))
                         {
@@ -105,8 +104,7 @@ internal sealed class RowEncoder
                     if (column.Source.Item == ItemKind.Single)
                     {
                         // Floats: copied a vector at a time when every value is in [0, 1].
-                        var raw = _floats.AsSpan(0, column.Width);
-                        reader.TryReadFloats(raw);
+                        reader.TryReadFloats(_floats.AsSpan(0, column.Width), out var raw);
                         if (AllBinary(raw))
                         {
                             raw.CopyTo(span);
@@ -157,17 +155,17 @@ internal sealed class RowEncoder
         }
     }
 
-    /// <summary>destination = (x - means) / stds in float arithmetic, a vector at a time. Returns false, with
+    /// <summary>destination = (x - means) * inverseStds in float arithmetic, a vector at a time. Returns false, with
     /// <paramref name="destination"/> partly written, when an input or a result is not finite (the caller then
     /// handles the row value by value: missing values, or an error naming the value).</summary>
-    internal static bool TryStandardise(ReadOnlySpan<float> x, ReadOnlySpan<float> means, ReadOnlySpan<float> stds, Span<float> destination)
+    internal static bool TryStandardise(ReadOnlySpan<float> x, ReadOnlySpan<float> means, ReadOnlySpan<float> inverseStds, Span<float> destination)
     {
         var limit = new Vector<float>(float.MaxValue);
         var i = 0;
         for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
         {
             var value = new Vector<float>(x.Slice(i));
-            var result = (value - new Vector<float>(means.Slice(i))) / new Vector<float>(stds.Slice(i));
+            var result = (value - new Vector<float>(means.Slice(i))) * new Vector<float>(inverseStds.Slice(i));
             if (!Vector.LessThanOrEqualAll(Vector.Abs(value), limit) || !Vector.LessThanOrEqualAll(Vector.Abs(result), limit))
             {
                 return false;
@@ -178,7 +176,7 @@ internal sealed class RowEncoder
 
         for (; i < x.Length; i++)
         {
-            var result = (x[i] - means[i]) / stds[i];
+            var result = (x[i] - means[i]) * inverseStds[i];
             if (!float.IsFinite(x[i]) || !float.IsFinite(result))
             {
                 return false;

@@ -35,9 +35,14 @@ internal abstract class ValueReader
     /// <summary>Writes the row's values (one per slot) as doubles.</summary>
     public virtual void ReadNumbers(Span<double> destination) => throw new InvalidOperationException();
 
-    /// <summary>For a column of floats: writes the row's values (one per slot) as they are and returns true; otherwise
-    /// returns false and reads nothing.</summary>
-    public virtual bool TryReadFloats(Span<float> destination) => false;
+    /// <summary>For a column of floats: gives the row's values (one per slot) as they are, where they lie when they can
+    /// (valid until the next read), otherwise written to <paramref name="scratch"/>, and returns true; for other
+    /// columns returns false and reads nothing.</summary>
+    public virtual bool TryReadFloats(Span<float> scratch, out ReadOnlySpan<float> values)
+    {
+        values = default;
+        return false;
+    }
 
     /// <summary>The row's raw key value (0 is missing).</summary>
     public virtual ulong ReadKey() => throw new InvalidOperationException();
@@ -69,15 +74,17 @@ internal abstract class ValueReader
     {
         private T _value = default!;
 
-        public override bool TryReadFloats(Span<float> destination)
+        public override bool TryReadFloats(Span<float> scratch, out ReadOnlySpan<float> values)
         {
+            values = default;
             if (typeof(T) != typeof(float))
             {
                 return false;
             }
 
             getter(ref _value);
-            destination[0] = Unsafe.As<T, float>(ref _value);
+            scratch[0] = Unsafe.As<T, float>(ref _value);
+            values = scratch[..1];
             return true;
         }
 
@@ -92,16 +99,25 @@ internal abstract class ValueReader
     {
         private VBuffer<T> _value;
 
-        public override bool TryReadFloats(Span<float> destination)
+        public override bool TryReadFloats(Span<float> scratch, out ReadOnlySpan<float> values)
         {
+            values = default;
             if (typeof(T) != typeof(float))
             {
                 return false;
             }
 
             getter(ref _value);
-            // T is float here: the same struct, read without boxing.
-            Unsafe.As<VBuffer<T>, VBuffer<float>>(ref _value).CopyTo(destination);
+            // T is float here: the same struct, read without boxing. Dense values are read where they lie.
+            ref var floats = ref Unsafe.As<VBuffer<T>, VBuffer<float>>(ref _value);
+            if (floats.IsDense)
+            {
+                values = floats.GetValues();
+                return true;
+            }
+
+            floats.CopyTo(scratch);
+            values = scratch;
             return true;
         }
 

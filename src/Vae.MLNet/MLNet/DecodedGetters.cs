@@ -16,7 +16,7 @@ internal static class DecodedGetters
     /// <param name="imputeFrom">For imputed values: the row with the input column; null for reconstructed values.</param>
     /// <param name="inputColumn">The input column.</param>
     public static Delegate Create(
-        ColumnEncoding encoding, int index, BatchComputer computer, Func<int> current, DataViewRow? imputeFrom, DataViewSchema.Column inputColumn)
+        ColumnEncoding encoding, int index, Func<BatchComputer> computer, Func<int> current, DataViewRow? imputeFrom, DataViewSchema.Column inputColumn)
     {
         var column = encoding.Columns[index];
         var indicator = encoding.IndicatorOffsets[index];
@@ -49,17 +49,17 @@ internal static class DecodedGetters
     }
 
     private sealed class Context(
-        EncodedColumn column, BatchComputer computer, Func<int> current, int indicator, DataViewRow? imputeFrom, DataViewSchema.Column inputColumn)
+        EncodedColumn column, Func<BatchComputer> computer, Func<int> current, int indicator, DataViewRow? imputeFrom, DataViewSchema.Column inputColumn)
     {
-        private bool Missing(int row, int slot) => indicator >= 0 && computer.InputRow(row)[indicator + slot] > 0;
+        private bool Missing(int row, int slot) => indicator >= 0 && computer().InputRow(row)[indicator + slot] > 0;
 
-        private double Value(int row, int slot) => column.MostLikely(slot, computer.DecodedRow(row)[column.Offset + slot]);
+        private double Value(int row, int slot) => column.MostLikely(slot, computer().DecodedRow(row)[column.Offset + slot]);
 
         /// <summary>The most likely category's position. An imputed text value is never the bucket of other values
         /// when a learned category exists.</summary>
         private int Category(int row)
         {
-            var logits = computer.DecodedRow(row).Slice(column.Offset, column.Width);
+            var logits = computer().DecodedRow(row).Slice(column.Offset, column.Width);
             var candidates = imputeFrom is not null && column.Source.Item == ItemKind.Text && logits.Length > 1 ? logits.Length - 1 : logits.Length;
             var best = 0;
             for (var k = 1; k < candidates; k++)

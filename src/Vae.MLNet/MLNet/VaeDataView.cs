@@ -6,8 +6,10 @@ using Vae.MLNet.Columns;
 namespace Vae.MLNet.MLNet;
 
 /// <summary>The lazy output of <c>Transform</c>. Its cursor runs the model on batches of rows: a look-ahead cursor
-/// over the input reads and encodes the next batch, a second input cursor in step with the output serves the
-/// pass-through columns. Both read the input in its own order, which an <see cref="IDataView"/> repeats.</summary>
+/// over the input reads and encodes batches ahead, a second input cursor in step with the output serves the
+/// pass-through columns. Both read the input in its own order, which an <see cref="IDataView"/> repeats. On more
+/// than one processor the cursor works as a pipeline of two batches: while the caller reads the rows of one batch
+/// and the cursor reads and encodes the batch after next, the model runs on the next batch on another thread.</summary>
 internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper, int batchSize) : IDataView
 {
     public DataViewSchema Schema => mapper.OutputSchema;
@@ -32,8 +34,13 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
         }
 
         var lookahead = source.GetRowCursor(mapper.InputIndices.Select(i => source.Schema[i]));
-        var computer = new BatchComputer(mapper.Parent.Inference, batchSize, mapper.NeedsDecoding(i => active[i]), mapper.NeedsScores(i => active[i]));
-        return new Cursor(host, mapper, main, lookahead, active, computer);
+        var decode = mapper.NeedsDecoding(i => active[i]);
+        var scores = mapper.NeedsScores(i => active[i]);
+        var pipelined = Environment.ProcessorCount > 1;
+        var computers = Enumerable.Range(0, pipelined ? 2 : 1)
+            .Select(_ => new BatchComputer(mapper.Parent.Inference, batchSize, decode, scores, parallel: !pipelined))
+            .ToArray();
+        return new Cursor(host, mapper, main, lookahead, active, computers);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
@@ -44,21 +51,23 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
         private readonly IHost _host;
         private readonly DataViewRowCursor _main;
         private readonly DataViewRowCursor? _lookahead;
-        private readonly BatchComputer? _computer;
+        private readonly Batch[] _batches;
         private readonly RowEncoder? _encoder;
         private readonly VaeRow _row;
+        private Batch? _current;
+        private Batch? _pending;
         private int _index = -1;
-        private int _filled;
         private bool _disposed;
 
-        public Cursor(IHost host, VaeMapper mapper, DataViewRowCursor main, DataViewRowCursor? lookahead, bool[] active, BatchComputer? computer)
+        public Cursor(IHost host, VaeMapper mapper, DataViewRowCursor main, DataViewRowCursor? lookahead, bool[] active, BatchComputer[]? computers)
         {
             _host = host;
             _main = main;
             _lookahead = lookahead;
-            _computer = computer;
+            _batches = computers?.Select(c => new Batch(c)).ToArray() ?? [];
             _encoder = lookahead is null ? null : new RowEncoder(mapper.Parent.Encoding, lookahead);
-            _row = new VaeRow(mapper, main, active, computer!, () => _index);
+            // The row reads the batch being served; its computer changes from batch to batch.
+            _row = new VaeRow(mapper, main, active, () => _current!.Computer, () => _index);
         }
 
         public override DataViewSchema Schema => _row.Schema;
@@ -80,35 +89,74 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
                 return false;
             }
 
-            if (_computer is null)
+            if (_batches.Length == 0)
             {
                 return true;
             }
 
-            if (++_index >= _filled)
+            if (_current is null || ++_index >= _current.Rows)
             {
                 _host.CheckAlive();
-                var rows = 0;
-                var width = _computer.Width;
-                long first = 0;
-                while (rows < _computer.Capacity && _lookahead!.MoveNext())
-                {
-                    first = rows == 0 ? _lookahead.Position : first;
-                    _encoder!.Encode(_computer.X.AsSpan(rows * width, width), _lookahead.Position);
-                    rows++;
-                }
-
-                if (rows == 0)
-                {
-                    throw new InvalidOperationException("The input data returned fewer rows on a second cursor than on the first; its order must be repeatable.");
-                }
-
-                _computer.Compute(rows, first);
-                _filled = rows;
+                _current = _batches.Length == 1 ? NextSequential() : NextPipelined();
                 _index = 0;
             }
 
             return true;
+        }
+
+        private Batch NextSequential()
+        {
+            var batch = _batches[0];
+            Fill(batch);
+            RequireRows(batch);
+            batch.Computer.Compute(batch.Rows, batch.First);
+            return batch;
+        }
+
+        /// <summary>The served batch is done: reads and encodes the batch after next into its buffers while the
+        /// model runs on the next one, then starts the model on the batch just read.</summary>
+        private Batch NextPipelined()
+        {
+            if (_pending is null)
+            {
+                // The first batch.
+                Fill(_batches[0]);
+                RequireRows(_batches[0]);
+                _pending = _batches[0].Start();
+            }
+
+            var next = _pending;
+            var free = next == _batches[0] ? _batches[1] : _batches[0];
+            Fill(free);
+            next.Wait();
+            _pending = free.Rows > 0 ? free.Start() : null;
+            RequireRows(next);
+            return next;
+        }
+
+        private void Fill(Batch batch)
+        {
+            var computer = batch.Computer;
+            var width = computer.Width;
+            var rows = 0;
+            long first = 0;
+            while (rows < computer.Capacity && _lookahead!.MoveNext())
+            {
+                first = rows == 0 ? _lookahead.Position : first;
+                _encoder!.Encode(computer.X.AsSpan(rows * width, width), _lookahead.Position);
+                rows++;
+            }
+
+            batch.Rows = rows;
+            batch.First = first;
+        }
+
+        private static void RequireRows(Batch batch)
+        {
+            if (batch.Rows == 0)
+            {
+                throw new InvalidOperationException("The input data returned fewer rows on a second cursor than on the first; its order must be repeatable.");
+            }
         }
 
         protected override void Dispose(bool disposing)
@@ -120,12 +168,52 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
 
             if (disposing)
             {
+                // A batch still running writes only to its own buffers; its outcome no longer matters.
+                _pending?.WaitQuietly();
                 _main.Dispose();
                 _lookahead?.Dispose();
             }
 
             _disposed = true;
             base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>A batch's buffers and model run: the rows read into it, the position of the first, and the run of
+    /// the model on it when it runs on another thread.</summary>
+    private sealed class Batch(BatchComputer computer)
+    {
+        private Task? _run;
+
+        public BatchComputer Computer { get; } = computer;
+
+        public int Rows { get; set; }
+
+        public long First { get; set; }
+
+        public Batch Start()
+        {
+            _run = Task.Run(() => Computer.Compute(Rows, First));
+            return this;
+        }
+
+        /// <summary>Waits for the run; its exception (a row the model overflows on) is thrown here as it was raised.</summary>
+        public void Wait()
+        {
+            var run = _run;
+            _run = null;
+            run?.GetAwaiter().GetResult();
+        }
+
+        public void WaitQuietly()
+        {
+            try
+            {
+                Wait();
+            }
+            catch (InvalidOperationException)
+            {
+            }
         }
     }
 }

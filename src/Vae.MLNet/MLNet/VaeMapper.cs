@@ -171,7 +171,7 @@ internal sealed class VaeMapper : IRowToRowMapper
         var computer = new BatchComputer(Parent.Inference, 1, NeedsDecoding(i => active[i]), NeedsScores(i => active[i]));
         RowEncoder? encoder = null;
         long computed = -1;
-        return new VaeRow(this, input, active, computer, () =>
+        return new VaeRow(this, input, active, () => computer, () =>
         {
             if (computed != input.Position)
             {
@@ -200,9 +200,9 @@ internal sealed class VaeMapper : IRowToRowMapper
 /// <param name="input">The row whose columns pass through (positioned on the current row); imputed columns read
 /// their observed values from it.</param>
 /// <param name="active">Active output columns.</param>
-/// <param name="computer">The batch results.</param>
+/// <param name="computer">The batch results (the batch being served).</param>
 /// <param name="current">Brings the batch up to date and returns the current row's index in it.</param>
-internal sealed class VaeRow(VaeMapper mapper, DataViewRow input, bool[] active, BatchComputer computer, Func<int> current) : DataViewRow
+internal sealed class VaeRow(VaeMapper mapper, DataViewRow input, bool[] active, Func<BatchComputer> computer, Func<int> current) : DataViewRow
 {
     public override DataViewSchema Schema => mapper.OutputSchema;
 
@@ -228,11 +228,11 @@ internal sealed class VaeRow(VaeMapper mapper, DataViewRow input, bool[] active,
 
         Delegate getter = output.Kind switch
         {
-            OutputKind.Latent => Vector(() => computer.Mu(current())),
-            OutputKind.LogVariance => Vector(() => computer.LogVar(current())),
-            OutputKind.ColumnErrors => Vector(() => computer.ColumnErrors(current())),
-            OutputKind.Score => (ValueGetter<float>)((ref float value) => value = computer.Score(current())),
-            OutputKind.ReconstructionError => (ValueGetter<float>)((ref float value) => value = computer.ReconstructionError(current())),
+            OutputKind.Latent => Vector(() => computer().Mu(current())),
+            OutputKind.LogVariance => Vector(() => computer().LogVar(current())),
+            OutputKind.ColumnErrors => Vector(() => computer().ColumnErrors(current())),
+            OutputKind.Score => (ValueGetter<float>)((ref float value) => value = computer().Score(current())),
+            OutputKind.ReconstructionError => (ValueGetter<float>)((ref float value) => value = computer().ReconstructionError(current())),
             _ => DecodedGetters.Create(mapper.Parent.Encoding, output.EncodingColumn, computer, current,
                 output.Kind == OutputKind.Imputed ? input : null, mapper.InputSchema[output.InputIndex]),
         };

@@ -13,12 +13,13 @@ internal static class DenseKernels
     private const int RowBlock = 4;
     private const long ParallelThreshold = 1L << 18; // multiply-adds below which threads cost more than they save
 
-    /// <summary>output (rows x Out) = activation(input (rows x In) W^T + b).</summary>
-    public static void Forward(DenseLayer layer, ReadOnlySpan<float> input, int rows, Span<float> output, VaeActivation? activation)
+    /// <summary>output (rows x Out) = activation(input (rows x In) W^T + b); a large enough batch is split over the
+    /// processors unless <paramref name="parallel"/> is false.</summary>
+    public static void Forward(DenseLayer layer, ReadOnlySpan<float> input, int rows, Span<float> output, VaeActivation? activation, bool parallel = true)
     {
         var work = (long)rows * layer.In * layer.Out;
         var blocks = (rows + RowBlock - 1) / RowBlock;
-        if (work < ParallelThreshold || blocks < 2 || Environment.ProcessorCount < 2)
+        if (!parallel || work < ParallelThreshold || blocks < 2 || Environment.ProcessorCount < 2)
         {
             ForwardRows(layer, input, 0, rows, output, activation);
             return;

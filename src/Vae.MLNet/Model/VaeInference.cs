@@ -33,7 +33,10 @@ internal sealed class VaeInference
     public int ColumnCount => _encoding.Columns.Count;
 
     /// <summary>Scratch buffers for batches of up to <paramref name="capacity"/> rows.</summary>
-    public Workspace CreateWorkspace(int capacity) => new(capacity, _weights.MaxWidth);
+    /// <param name="capacity">Rows per batch.</param>
+    /// <param name="parallel">Whether large batches are split over the processors (false where the caller already
+    /// runs the model beside other work).</param>
+    public Workspace CreateWorkspace(int capacity, bool parallel = true) => new(capacity, _weights.MaxWidth, parallel);
 
     /// <summary>heads (rows x 2 latent) = [mu, log-variance] of each encoded row.</summary>
     public void Encode(ReadOnlySpan<float> x, int rows, Span<float> heads, Workspace workspace)
@@ -43,13 +46,13 @@ internal sealed class VaeInference
         foreach (var layer in _weights.Encoder)
         {
             var next = (useA ? workspace.A : workspace.B).AsSpan(0, rows * layer.Out);
-            DenseKernels.Forward(layer, current, rows, next, _weights.Activation);
+            DenseKernels.Forward(layer, current, rows, next, _weights.Activation, workspace.Parallel);
             current = next;
             useA = !useA;
         }
 
         var output = heads.Slice(0, rows * 2 * _weights.Latent);
-        DenseKernels.Forward(_weights.Heads, current, rows, output, null);
+        DenseKernels.Forward(_weights.Heads, current, rows, output, null, workspace.Parallel);
         var latent = _weights.Latent;
         for (var r = 0; r < rows; r++)
         {
@@ -83,7 +86,7 @@ internal sealed class VaeInference
             var layer = _weights.Decoder[i];
             var last = i == _weights.Decoder.Length - 1;
             var next = last ? output.Slice(0, rows * layer.Out) : (useA ? workspace.A : workspace.B).AsSpan(0, rows * layer.Out);
-            DenseKernels.Forward(layer, current, rows, next, last ? null : _weights.Activation);
+            DenseKernels.Forward(layer, current, rows, next, last ? null : _weights.Activation, workspace.Parallel);
             current = next;
             useA = !useA;
         }
@@ -188,9 +191,11 @@ internal sealed class VaeInference
     }
 
     /// <summary>Scratch buffers of one consumer (a cursor, a row mapper, a thread).</summary>
-    internal sealed class Workspace(int capacity, int maxWidth)
+    internal sealed class Workspace(int capacity, int maxWidth, bool parallel)
     {
         public int Capacity { get; } = capacity;
+
+        public bool Parallel { get; } = parallel;
 
         public float[] A { get; } = new float[capacity * maxWidth];
 

@@ -79,6 +79,38 @@ public sealed class ManagedObjectiveTests
     }
 
     [Fact]
+    public void TheTensorFormBehindTheSameInterfaceGivesTheSameLossAndGradient()
+    {
+        // The form other devices train with, run here on the CPU through the interface the trainer uses.
+        using var scope = NewDisposeScope();
+        var rng = new Random(11);
+        var encoding = MixedEncoding(rng, missing: true);
+        var x = RandomBatch(rng, encoding, 19);
+        random.manual_seed(11);
+        var output = randn(19, encoding.Width).requires_grad_();
+        var mu = randn(19, 2).requires_grad_();
+        var logVar = randn(19, 2).requires_grad_();
+        var results = new List<(BatchLoss Loss, float[] Gradient)>();
+        foreach (var objective in new BatchObjective[] { new TensorObjective(encoding, VaeReconstructionReduction.Sum, CPU), new ManagedObjective(encoding, VaeReconstructionReduction.Sum) })
+        {
+            using (objective)
+            {
+                output.grad?.zero_();
+                var loss = objective.Compute(output, x, mu, logVar, null, 0.5, 0.01, withGradient: true);
+                loss.Backward();
+                results.Add((loss, Floats(output.grad!)));
+            }
+        }
+
+        var (tensorForm, managed) = (results[0], results[1]);
+        Assert.Equal((float)tensorForm.Loss.Total, (float)managed.Loss.Total, new Close(1e-5f));
+        Assert.Equal(tensorForm.Loss.Reconstruction.Select(v => (float)v), managed.Loss.Reconstruction.Select(v => (float)v), new Close(1e-4f));
+        Assert.Equal(tensorForm.Loss.Kl.Select(v => (float)v), managed.Loss.Kl.Select(v => (float)v), new Close(1e-4f));
+        Assert.Equal(tensorForm.Gradient, managed.Gradient, new Close(1e-5f));
+        Assert.Contains(managed.Gradient, g => g != 0);
+    }
+
+    [Fact]
     public void NamesTheColumnWhoseOutputIsNotFinite()
     {
         using var scope = NewDisposeScope();
