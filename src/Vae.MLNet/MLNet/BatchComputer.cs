@@ -17,8 +17,7 @@ internal sealed class BatchComputer
     /// <param name="capacity">Rows per batch.</param>
     /// <param name="decode">Whether rows are decoded (for reconstructed or imputed columns).</param>
     /// <param name="scores">Whether reconstruction losses and KL are computed (implies decoding).</param>
-    /// <param name="parallel">Whether a batch may be split over the processors.</param>
-    public BatchComputer(VaeInference inference, int capacity, bool decode, bool scores, bool parallel = true)
+    public BatchComputer(VaeInference inference, int capacity, bool decode, bool scores)
     {
         _inference = inference;
         Capacity = capacity;
@@ -26,7 +25,7 @@ internal sealed class BatchComputer
         Decodes = decode || scores;
         X = new float[capacity * inference.InputWidth];
         Heads = new float[capacity * 2 * inference.Latent];
-        _workspace = inference.CreateWorkspace(capacity, parallel);
+        _workspace = inference.CreateWorkspace(capacity);
         Decoded = Decodes ? new float[capacity * inference.OutputWidth] : [];
         _reconstruction = scores ? new float[capacity * inference.ColumnCount] : [];
         _kl = scores ? new float[capacity] : [];

@@ -38,7 +38,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
         var scores = mapper.NeedsScores(i => active[i]);
         var pipelined = Environment.ProcessorCount > 1;
         var computers = Enumerable.Range(0, pipelined ? 2 : 1)
-            .Select(_ => new BatchComputer(mapper.Parent.Inference, batchSize, decode, scores, parallel: !pipelined))
+            .Select(_ => new BatchComputer(mapper.Parent.Inference, batchSize, decode, scores))
             .ToArray();
         return new Cursor(host, mapper, main, lookahead, active, computers);
     }

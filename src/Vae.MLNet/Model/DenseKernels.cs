@@ -14,12 +14,12 @@ internal static class DenseKernels
     private const long ParallelThreshold = 1L << 18; // multiply-adds below which threads cost more than they save
 
     /// <summary>output (rows x Out) = activation(input (rows x In) W^T + b); a large enough batch is split over the
-    /// processors unless <paramref name="parallel"/> is false.</summary>
-    public static void Forward(DenseLayer layer, ReadOnlySpan<float> input, int rows, Span<float> output, VaeActivation? activation, bool parallel = true)
+    /// processors.</summary>
+    public static void Forward(DenseLayer layer, ReadOnlySpan<float> input, int rows, Span<float> output, VaeActivation? activation)
     {
         var work = (long)rows * layer.In * layer.Out;
         var blocks = (rows + RowBlock - 1) / RowBlock;
-        if (!parallel || work < ParallelThreshold || blocks < 2 || Environment.ProcessorCount < 2)
+        if (work < ParallelThreshold || blocks < 2 || Environment.ProcessorCount < 2)
         {
             ForwardRows(layer, input, 0, rows, output, activation);
             return;

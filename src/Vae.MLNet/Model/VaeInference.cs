@@ -33,10 +33,7 @@ internal sealed class VaeInference
     public int ColumnCount => _encoding.Columns.Count;
 
     /// <summary>Scratch buffers for batches of up to <paramref name="capacity"/> rows.</summary>
-    /// <param name="capacity">Rows per batch.</param>
-    /// <param name="parallel">Whether large batches are split over the processors (false where the caller already
-    /// runs the model beside other work).</param>
-    public Workspace CreateWorkspace(int capacity, bool parallel = true) => new(capacity, _weights.MaxWidth, parallel);
+    public Workspace CreateWorkspace(int capacity) => new(capacity, _weights.MaxWidth);
 
     /// <summary>heads (rows x 2 latent) = [mu, log-variance] of each encoded row.</summary>
     public void Encode(ReadOnlySpan<float> x, int rows, Span<float> heads, Workspace workspace)
@@ -46,13 +43,13 @@ internal sealed class VaeInference
         foreach (var layer in _weights.Encoder)
         {
             var next = (useA ? workspace.A : workspace.B).AsSpan(0, rows * layer.Out);
-            DenseKernels.Forward(layer, current, rows, next, _weights.Activation, workspace.Parallel);
+            DenseKernels.Forward(layer, current, rows, next, _weights.Activation);
             current = next;
             useA = !useA;
         }
 
         var output = heads.Slice(0, rows * 2 * _weights.Latent);
-        DenseKernels.Forward(_weights.Heads, current, rows, output, null, workspace.Parallel);
+        DenseKernels.Forward(_weights.Heads, current, rows, output, null);
         var latent = _weights.Latent;
         for (var r = 0; r < rows; r++)
         {
@@ -86,7 +83,7 @@ internal sealed class VaeInference
             var layer = _weights.Decoder[i];
             var last = i == _weights.Decoder.Length - 1;
             var next = last ? output.Slice(0, rows * layer.Out) : (useA ? workspace.A : workspace.B).AsSpan(0, rows * layer.Out);
-            DenseKernels.Forward(layer, current, rows, next, last ? null : _weights.Activation, workspace.Parallel);
+            DenseKernels.Forward(layer, current, rows, next, last ? null : _weights.Activation);
             current = next;
             useA = !useA;
         }
@@ -191,11 +188,9 @@ internal sealed class VaeInference
     }
 
     /// <summary>Scratch buffers of one consumer (a cursor, a row mapper, a thread).</summary>
-    internal sealed class Workspace(int capacity, int maxWidth, bool parallel)
+    internal sealed class Workspace(int capacity, int maxWidth)
     {
         public int Capacity { get; } = capacity;
-
-        public bool Parallel { get; } = parallel;
 
         public float[] A { get; } = new float[capacity * maxWidth];
 
