@@ -205,14 +205,16 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             run?.GetAwaiter().GetResult();
         }
 
+        /// <summary>Waits for the run of a batch nobody will read (the cursor is closing): its outcome is dropped.</summary>
         public void WaitQuietly()
         {
             try
             {
                 Wait();
             }
-            catch (InvalidOperationException)
+            catch (Exception)
             {
+                // The caller closed the cursor before reaching this batch; an error in it concerns rows never read.
             }
         }
     }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vae.MLNet.Model;
@@ -9,10 +10,17 @@ internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
 {
     private readonly double _probability;
 
+    // Held for the module's life: a temporary scalar could be finalized while native code still reads it.
+    private readonly Scalar _probabilityScalar;
+    private readonly Scalar _zero = 0.ToScalar();
+    private readonly Scalar _keep;
+
     public SeededDropout(double probability)
         : base(nameof(SeededDropout))
     {
         _probability = probability;
+        _probabilityScalar = probability.ToScalar();
+        _keep = (1 - probability).ToScalar();
     }
 
     /// <summary>The generator of the masks; set by the trainer before training.</summary>
@@ -26,7 +34,7 @@ internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
         }
 
         using var draw = rand(input.shape, dtype: input.dtype, device: input.device, generator: Generator);
-        using var dropped = draw.lt(_probability);
-        return input.masked_fill(dropped, 0).div(1 - _probability);
+        using var dropped = draw.lt(_probabilityScalar);
+        return input.masked_fill(dropped, _zero).div(_keep);
     }
 }

@@ -92,7 +92,7 @@ internal sealed class VaeNetwork : nn.Module
         using var scope = NewDisposeScope();
         var h = encoder.forward(x);
         var m = mu.forward(h);
-        var lv = logvar.forward(h).clamp(VaeObjective.LogVarMin, VaeObjective.LogVarMax);
+        var lv = logvar.forward(h).clamp(Scalars.LogVarMin, Scalars.LogVarMax);
         return (m.MoveToOuterDisposeScope(), lv.MoveToOuterDisposeScope());
     }
 

@@ -25,7 +25,8 @@ internal sealed class ManagedObjective : BatchObjective
     private readonly int[] _featureColumns;
     private readonly int[] _numericPositions;
     private readonly Categorical[] _categorical;
-    private readonly float[] _scratch;
+    private readonly float[] _paddedLogits;
+    private readonly float[] _paddedTargets;
 
     public ManagedObjective(ColumnEncoding encoding, VaeReconstructionReduction reduction)
     {
@@ -77,7 +78,9 @@ internal sealed class ManagedObjective : BatchObjective
         _runs = [.. runs];
         _numericPositions = [.. numericPositions];
         _categorical = [.. categorical];
-        _scratch = new float[_categorical.Length == 0 ? 0 : _categorical.Max(c => c.Width)];
+        var widest = _categorical.Length == 0 ? 0 : (_categorical.Max(c => c.Width) + 7) & ~7;
+        _paddedLogits = new float[widest];
+        _paddedTargets = new float[widest];
     }
 
     public override BatchLoss Compute(
@@ -163,40 +166,21 @@ internal sealed class ManagedObjective : BatchObjective
 
         // Categorical: softmax cross-entropy over the column's span. A missing category is an all-zero target: no
         // loss and no gradient.
-        var scratch = _scratch.AsSpan();
+        var paddedLogits = _paddedLogits.AsSpan();
+        var paddedTargets = _paddedTargets.AsSpan();
         foreach (var column in _categorical)
         {
             double sum = 0;
-            var exps = scratch[..column.Width];
+            var factor = (float)(column.Scale * perRow);
             for (var r = 0; r < rows; r++)
             {
-                var logits = o.Slice((r * _width) + column.Offset, column.Width);
-                var targets = input.Slice((r * _inputWidth) + column.Offset, column.Width);
-                float mass = 0, dot = 0, max = float.NegativeInfinity;
-                for (var k = 0; k < logits.Length; k++)
-                {
-                    mass += targets[k];
-                    dot += targets[k] * logits[k];
-                    max = Math.Max(max, logits[k]);
-                }
-
-                if (mass == 0)
-                {
-                    continue;
-                }
-
-                var exponentials = Exponentials(logits, max, exps);
-                sum += (mass * (max + Math.Log(exponentials))) - dot;
-                if (withGradient)
-                {
-                    var gradient = gOutput.Slice((r * _width) + column.Offset, column.Width);
-                    var factor = (float)(column.Scale * perRow);
-                    var share = (float)(mass / exponentials);
-                    for (var k = 0; k < exps.Length; k++)
-                    {
-                        gradient[k] = ((exps[k] * share) - targets[k]) * factor;
-                    }
-                }
+                sum += SoftmaxCrossEntropy(
+                    o.Slice((r * _width) + column.Offset, column.Width),
+                    input.Slice((r * _inputWidth) + column.Offset, column.Width),
+                    withGradient ? gOutput.Slice((r * _width) + column.Offset, column.Width) : default,
+                    factor,
+                    paddedLogits,
+                    paddedTargets);
             }
 
             reconstruction[column.Column] += sum * column.Scale;
@@ -372,33 +356,72 @@ internal sealed class ManagedObjective : BatchObjective
         }
     }
 
-    /// <summary>Writes exp(logit - max) of each logit to <paramref name="exps"/>; returns their sum.</summary>
-    private static double Exponentials(ReadOnlySpan<float> logits, float max, Span<float> exps)
+    /// <summary>One row's softmax cross-entropy over a categorical column, -sum_k t_k log softmax(o)_k, eight
+    /// categories at a time (the row copied into padded buffers: padding takes no probability and no target mass);
+    /// writes its gradient (softmax(o) sum(t) - t) times <paramref name="factor"/> when a gradient span is given. An
+    /// all-zero target (a missing category) gives 0 and leaves the gradient as it is (zero).</summary>
+    private static double SoftmaxCrossEntropy(
+        ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, float factor, Span<float> paddedLogits, Span<float> paddedTargets)
     {
-        var k = 0;
-        double total = 0;
-        if (Vector256.IsHardwareAccelerated)
+        const int Lanes = 8;
+        var width = logits.Length;
+        var padded = (width + Lanes - 1) & ~(Lanes - 1);
+        var l = paddedLogits[..padded];
+        var t = paddedTargets[..padded];
+        logits.CopyTo(l);
+        targets.CopyTo(t);
+        // The lowest float, not -inf: 0 x -inf would be NaN in the target-weighted sum.
+        l[width..].Fill(float.MinValue);
+        t[width..].Clear();
+
+        var maxima = Vector256.Create(float.MinValue);
+        Vector256<float> masses = default, dots = default;
+        for (var k = 0; k < padded; k += Lanes)
         {
-            var shift = Vector256.Create(max);
-            var acc = Vector256<float>.Zero;
-            for (; k <= logits.Length - Vector256<float>.Count; k += Vector256<float>.Count)
+            var o = Vector256.Create(l.Slice(k, Lanes));
+            var y = Vector256.Create(t.Slice(k, Lanes));
+            maxima = Vector256.Max(maxima, o);
+            masses += y;
+            dots += y * o;
+        }
+
+        var mass = Vector256.Sum(masses);
+        if (mass == 0)
+        {
+            return 0;
+        }
+
+        var max = maxima[0];
+        for (var i = 1; i < Lanes; i++)
+        {
+            max = maxima[i] > max ? maxima[i] : max;
+        }
+
+        var shift = Vector256.Create(max);
+        var totals = Vector256<float>.Zero;
+        for (var k = 0; k < padded; k += Lanes)
+        {
+            var e = VectorMath.Exp(Vector256.Create(l.Slice(k, Lanes)) - shift);
+            e.CopyTo(l.Slice(k, Lanes));
+            totals += e;
+        }
+
+        double total = Vector256.Sum(totals);
+        var loss = (mass * (max + Math.Log(total))) - Vector256.Sum(dots);
+        if (!gradient.IsEmpty)
+        {
+            var share = Vector256.Create((float)(mass / total));
+            var scale = Vector256.Create(factor);
+            for (var k = 0; k < padded; k += Lanes)
             {
-                var e = VectorMath.Exp(Vector256.Create(logits.Slice(k, Vector256<float>.Count)) - shift);
-                e.CopyTo(exps.Slice(k, Vector256<float>.Count));
-                acc += e;
+                var g = ((Vector256.Create(l.Slice(k, Lanes)) * share) - Vector256.Create(t.Slice(k, Lanes))) * scale;
+                g.CopyTo(l.Slice(k, Lanes));
             }
 
-            total = Vector256.Sum(acc);
+            l[..width].CopyTo(gradient);
         }
 
-        for (; k < logits.Length; k++)
-        {
-            var e = MathF.Exp(logits[k] - max);
-            exps[k] = e;
-            total += e;
-        }
-
-        return total;
+        return loss;
     }
 
     private enum RunKind

@@ -1,3 +1,4 @@
+using Vae.MLNet.Model;
 using static TorchSharp.torch;
 
 namespace Vae.MLNet.Objective;
@@ -92,7 +93,7 @@ internal static class VaeObjective
     public static Tensor Reparameterize(Tensor mu, Tensor logVar, Generator? generator = null)
     {
         var eps = randn(mu.shape, dtype: mu.dtype, device: mu.device, generator: generator);
-        return mu + ((0.5 * logVar).exp() * eps);
+        return mu + (logVar.mul(Scalars.Half).exp() * eps);
     }
 
     private static Tensor AddFeatures(Tensor reconstruction, Tensor terms, LossLayout.FeatureTensors features, Tensor? mask)

@@ -77,7 +77,7 @@ internal static class VaeTrainer
         var batches = (trainRows + batchSize - 1) / batchSize;
         var columnNames = encoding.Columns.Select(c => c.Name).ToArray();
 
-        using var optimizer = optim.Adam(network.parameters(), settings.LearningRate, weight_decay: settings.WeightDecay);
+        using var optimizer = new AdamOptimizer(network.parameters(), settings.LearningRate, settings.WeightDecay);
         var history = new List<VaeEpochResult>();
         var clock = Stopwatch.StartNew();
         var finalBeta = settings.KlWeight.Target(width, latent);

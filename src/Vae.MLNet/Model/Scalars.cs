@@ -1,0 +1,16 @@
+using TorchSharp;
+using Vae.MLNet.Objective;
+
+namespace Vae.MLNet.Model;
+
+/// <summary>Constant scalars of the training step, held for the life of the process. A temporary TorchSharp scalar
+/// (a number converted implicitly) is unreferenced while native code reads it, and a garbage collection at that
+/// moment can let its finalizer free it in use; these never are.</summary>
+internal static class Scalars
+{
+    public static readonly Scalar Half = 0.5.ToScalar();
+
+    public static readonly Scalar LogVarMin = VaeObjective.LogVarMin.ToScalar();
+
+    public static readonly Scalar LogVarMax = VaeObjective.LogVarMax.ToScalar();
+}
