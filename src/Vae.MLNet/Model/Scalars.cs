@@ -4,13 +4,20 @@ using Vae.MLNet.Objective;
 namespace Vae.MLNet.Model;
 
 /// <summary>Constant scalars of the training step, held for the life of the process. A temporary TorchSharp scalar
-/// (a number converted implicitly) is unreferenced while native code reads it, and a garbage collection at that
-/// moment can let its finalizer free it in use; these never are.</summary>
+/// (a number converted implicitly, or the alpha of 1 that <c>a + b</c> and <c>add(b)</c> pass) is unreferenced while
+/// native code reads it, and a garbage collection at that moment can let its finalizer free it in use; these never
+/// are.</summary>
 internal static class Scalars
 {
+    public static readonly Scalar One = 1.ToScalar();
+
     public static readonly Scalar Half = 0.5.ToScalar();
 
     public static readonly Scalar LogVarMin = VaeObjective.LogVarMin.ToScalar();
 
     public static readonly Scalar LogVarMax = VaeObjective.LogVarMax.ToScalar();
+
+    public static readonly Scalar NumericLogVarMin = VaeObjective.NumericLogVarMin.ToScalar();
+
+    public static readonly Scalar NumericLogVarMax = VaeObjective.NumericLogVarMax.ToScalar();
 }

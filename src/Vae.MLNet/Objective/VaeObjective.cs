@@ -93,7 +93,7 @@ internal static class VaeObjective
     public static Tensor Reparameterize(Tensor mu, Tensor logVar, Generator? generator = null)
     {
         var eps = randn(mu.shape, dtype: mu.dtype, device: mu.device, generator: generator);
-        return mu + (logVar.mul(Scalars.Half).exp() * eps);
+        return mu.add(logVar.mul(Scalars.Half).exp().mul(eps), Scalars.One);
     }
 
     private static Tensor AddFeatures(Tensor reconstruction, Tensor terms, LossLayout.FeatureTensors features, Tensor? mask)

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Vae.MLNet.Model;
 using static TorchSharp.torch;
 
 namespace Vae.MLNet.Training;
@@ -78,7 +79,7 @@ internal sealed class AdamOptimizer : IDisposable
 
             _firstMoments[i].mul_(_beta1Scalar).add_(grad, alpha: _oneMinusBeta1);
             _secondMoments[i].mul_(_beta2Scalar).addcmul_(grad, grad.conj(), value: _oneMinusBeta2);
-            var denominator = (_secondMoments[i].sqrt() / sqrtBiasCorrection2).add_(_epsilon);
+            var denominator = _secondMoments[i].sqrt().div(sqrtBiasCorrection2).add_(_epsilon, Scalars.One);
             parameter.addcdiv_(_firstMoments[i], denominator, value: stepSize);
         }
     }

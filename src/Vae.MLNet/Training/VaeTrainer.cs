@@ -276,7 +276,7 @@ internal static class VaeTrainer
         using var scope = NewDisposeScope();
         if (network.NumericLogVar is { } learned)
         {
-            return (0.5 * learned.clamp(VaeObjective.NumericLogVarMin, VaeObjective.NumericLogVarMax)).exp().cpu().data<float>().ToArray();
+            return learned.clamp(Scalars.NumericLogVarMin, Scalars.NumericLogVarMax).mul(Scalars.Half).exp().cpu().data<float>().ToArray();
         }
 
         using var generator = new Generator((ulong)settings.Seed + 2, train.device);
@@ -291,21 +291,22 @@ internal static class VaeTrainer
             var (target, mask) = layout.TargetAndMask(sample);
             var (mu, logVar) = network.Encode(sample);
             var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));
-            var terms = (numeric.Select(output) - numeric.Select(target)).square();
+            var terms = numeric.Select(output).sub(numeric.Select(target)).square();
             if (mask is null)
             {
-                squares.add_(terms.sum([0]).to(ScalarType.Float64));
-                counted.add_(terms.shape[0]);
+                using var count = terms.shape[0].ToScalar();
+                squares.add_(terms.sum([0]).to(ScalarType.Float64), Scalars.One);
+                counted.add_(count, Scalars.One);
             }
             else
             {
                 var observed = numeric.Select(mask);
-                squares.add_((terms * observed).sum([0]).to(ScalarType.Float64));
-                counted.add_(observed.sum([0]).to(ScalarType.Float64));
+                squares.add_(terms.mul(observed).sum([0]).to(ScalarType.Float64), Scalars.One);
+                counted.add_(observed.sum([0]).to(ScalarType.Float64), Scalars.One);
             }
         }
 
-        return (squares / counted.clamp_min(1)).sqrt().to(ScalarType.Float32).cpu().data<float>().ToArray();
+        return squares.div(counted.clamp_min(Scalars.One)).sqrt().to(ScalarType.Float32).cpu().data<float>().ToArray();
     }
 
     /// <summary>An epoch's running sums, in doubles: [reconstruction per column, KL per dimension, total] times rows,
