@@ -3,10 +3,10 @@
 // Usage: dotnet run -c Release --project tests/Vae.MLNet.Benchmarks -- quick|full
 // Options: section names (fit, fit-mnist, fit-tabular, mixed, transform, memory; profile, profile-mixed, probe) and
 // --threads N. Ends with one line per ratio (higher is better for Vae.MLNet); docs/benchmarks.md has the figures, e.g.
-//   ratio fit-vs-bare-mnist=0.95
-//   ratio fit-vs-bare-tabular=0.93
-//   ratio fit-mixed-vs-bare=0.89
-//   ratio transform-vs-pca=0.75
+//   ratio fit-vs-bare-mnist=1.08
+//   ratio fit-vs-bare-tabular=0.97
+//   ratio fit-mixed-vs-bare=0.92
+//   ratio transform-vs-pca=0.77
 using System.Diagnostics;
 using Vae.MLNet.Benchmarks;
 using static Vae.MLNet.Benchmarks.Harness;
