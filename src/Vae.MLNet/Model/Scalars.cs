@@ -3,12 +3,14 @@ using Vae.MLNet.Objective;
 
 namespace Vae.MLNet.Model;
 
-/// <summary>Constant scalars of the training step, held for the life of the process. A temporary TorchSharp scalar
+/// <summary>Constant scalars of the training step (both forms of the objective), held for the life of the process. A temporary TorchSharp scalar
 /// (a number converted implicitly, or the alpha of 1 that <c>a + b</c> and <c>add(b)</c> pass) is unreferenced while
 /// native code reads it, and a garbage collection at that moment can let its finalizer free it in use; these never
 /// are.</summary>
 internal static class Scalars
 {
+    public static readonly Scalar Zero = 0.ToScalar();
+
     public static readonly Scalar One = 1.ToScalar();
 
     public static readonly Scalar Half = 0.5.ToScalar();
@@ -20,4 +22,10 @@ internal static class Scalars
     public static readonly Scalar NumericLogVarMin = VaeObjective.NumericLogVarMin.ToScalar();
 
     public static readonly Scalar NumericLogVarMax = VaeObjective.NumericLogVarMax.ToScalar();
+
+    /// <summary>log(2 pi), the constant of the Gaussian log-density.</summary>
+    public static readonly Scalar Log2Pi = Math.Log(2 * Math.PI).ToScalar();
+
+    /// <summary>The logit of a padded position in a categorical group: no probability.</summary>
+    public static readonly Scalar PaddingLogit = (-1e9f).ToScalar();
 }

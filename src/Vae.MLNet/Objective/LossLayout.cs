@@ -1,4 +1,5 @@
 using Vae.MLNet.Columns;
+using Vae.MLNet.Model;
 using static TorchSharp.torch;
 
 namespace Vae.MLNet.Objective;
@@ -57,7 +58,7 @@ internal sealed class LossLayout : IDisposable
     /// <summary>Splits an encoder-input batch into the reconstruction target and the observed-value mask (null when
     /// missing values are not allowed). Both belong to the caller's dispose scope.</summary>
     public (Tensor Target, Tensor? Mask) TargetAndMask(Tensor x) =>
-        MaskIndex is null ? (x, null) : (x.narrow(1, 0, Width), 1 - x.index_select(1, MaskIndex));
+        MaskIndex is null ? (x, null) : (x.narrow(1, 0, Width), x.index_select(1, MaskIndex).neg().add(Scalars.One, Scalars.One));
 
     /// <summary>The number of numeric features (the length of the learned log-variance for Gaussian NLL).</summary>
     public int NumericCount { get; }

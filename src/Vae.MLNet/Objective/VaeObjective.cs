@@ -1,3 +1,4 @@
+using TorchSharp;
 using Vae.MLNet.Model;
 using static TorchSharp.torch;
 
@@ -22,8 +23,6 @@ internal static class VaeObjective
     /// <summary>TVAE's bounds on the learned standard deviation of numeric features: [0.01, 1].</summary>
     public static readonly double NumericLogVarMin = 2 * Math.Log(0.01), NumericLogVarMax = 0;
 
-    private static readonly double HalfLog2Pi = 0.5 * Math.Log(2 * Math.PI);
-
     /// <summary>Computes the objective.</summary>
     /// <param name="output">Decoder output (batch x width): predictions for numeric features, logits otherwise.</param>
     /// <param name="target">The encoded batch (batch x width).</param>
@@ -42,12 +41,13 @@ internal static class VaeObjective
 
         if (layout.Numeric is { } numeric)
         {
-            var difference = numeric.Select(output) - numeric.Select(target);
+            var difference = numeric.Select(output).sub(numeric.Select(target));
             var terms = difference.square();
             if (numericLogVar is not null)
             {
-                var lv = numericLogVar.clamp(NumericLogVarMin, NumericLogVarMax);
-                terms = 0.5 * ((terms * (-lv).exp()) + lv + (2 * HalfLog2Pi));
+                // 0.5 (d^2 exp(-lv) + lv + log 2 pi), every scalar held (see Scalars).
+                var lv = numericLogVar.clamp(Scalars.NumericLogVarMin, Scalars.NumericLogVarMax);
+                terms = terms.mul(lv.neg().exp()).add(lv, Scalars.One).add(Scalars.Log2Pi, Scalars.One).mul(Scalars.Half);
             }
 
             reconstruction = AddFeatures(reconstruction, terms, numeric, mask);
@@ -70,24 +70,26 @@ internal static class VaeObjective
             if (group.Padding is not null)
             {
                 // Padding takes no probability and no target mass. A missing category is an all-zero target: no loss.
-                logits = logits.masked_fill(group.Padding, -1e9f);
-                onehot = onehot.masked_fill(group.Padding, 0f);
+                logits = logits.masked_fill(group.Padding, Scalars.PaddingLogit);
+                onehot = onehot.masked_fill(group.Padding, Scalars.Zero);
             }
 
-            var crossEntropy = -(onehot * logits.log_softmax(-1)).sum(-1);
-            reconstruction = reconstruction.index_add(0, group.Columns, crossEntropy.mean([0]) * group.Scales, 1);
+            var crossEntropy = onehot.mul(logits.log_softmax(-1)).sum(-1).neg();
+            reconstruction = reconstruction.index_add(0, group.Columns, crossEntropy.mean([0]).mul(group.Scales), Scalars.One);
         }
 
         var kl = Kl(mu, logVar);
-        var klInObjective = freeBits > 0 ? kl.clamp_min(freeBits) : kl;
-        var total = reconstruction.sum() + (beta * klInObjective.sum());
+        using var floor = freeBits.ToScalar();
+        using var weight = beta.ToScalar();
+        var klInObjective = freeBits > 0 ? kl.clamp_min(floor) : kl;
+        var total = reconstruction.sum().add(klInObjective.sum().mul(weight), Scalars.One);
         return new ObjectiveParts(total, reconstruction, kl, beta);
     }
 
     /// <summary>KL(N(mu, exp(logVar)) || N(0, 1)) per latent dimension, averaged over the batch, in closed form:
     /// 0.5 (mu^2 + exp(logVar) - 1 - logVar). Rounding cannot make it negative: it is floored at 0.</summary>
     public static Tensor Kl(Tensor mu, Tensor logVar) =>
-        (0.5 * (mu.square() + logVar.exp() - 1 - logVar)).mean([0]).clamp_min(0);
+        mu.square().add(logVar.exp(), Scalars.One).sub(Scalars.One).sub(logVar).mul(Scalars.Half).mean([0]).clamp_min(Scalars.Zero);
 
     /// <summary>The reparameterisation trick: z = mu + exp(0.5 logVar) * eps with eps ~ N(0, I).</summary>
     public static Tensor Reparameterize(Tensor mu, Tensor logVar, Generator? generator = null)
@@ -100,9 +102,9 @@ internal static class VaeObjective
     {
         if (mask is not null)
         {
-            terms = terms * features.Select(mask);
+            terms = terms.mul(features.Select(mask));
         }
 
-        return reconstruction.index_add(0, features.Columns, terms.mean([0]) * features.Scales, 1);
+        return reconstruction.index_add(0, features.Columns, terms.mean([0]).mul(features.Scales), Scalars.One);
     }
 }
