@@ -51,11 +51,11 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
         private readonly IHost _host;
         private readonly DataViewRowCursor _main;
         private readonly DataViewRowCursor? _lookahead;
-        private readonly Batch[] _batches;
+        private readonly BatchSlot[] _batches;
         private readonly RowEncoder? _encoder;
         private readonly VaeRow _row;
-        private Batch? _current;
-        private Batch? _pending;
+        private BatchSlot? _current;
+        private BatchSlot? _pending;
         private int _index = -1;
         private bool _disposed;
 
@@ -64,7 +64,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             _host = host;
             _main = main;
             _lookahead = lookahead;
-            _batches = computers?.Select(c => new Batch(c)).ToArray() ?? [];
+            _batches = computers?.Select(c => new BatchSlot(c)).ToArray() ?? [];
             _encoder = lookahead is null ? null : new RowEncoder(mapper.Parent.Encoding, lookahead);
             // The row reads the batch being served; its computer changes from batch to batch.
             _row = new VaeRow(mapper, main, active, () => _current!.Computer, () => _index);
@@ -104,7 +104,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             return true;
         }
 
-        private Batch NextSequential()
+        private BatchSlot NextSequential()
         {
             var batch = _batches[0];
             Fill(batch);
@@ -115,7 +115,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
 
         /// <summary>The served batch is done: reads and encodes the batch after next into its buffers while the
         /// model runs on the next one, then starts the model on the batch just read.</summary>
-        private Batch NextPipelined()
+        private BatchSlot NextPipelined()
         {
             if (_pending is null)
             {
@@ -134,7 +134,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             return next;
         }
 
-        private void Fill(Batch batch)
+        private void Fill(BatchSlot batch)
         {
             var computer = batch.Computer;
             var width = computer.Width;
@@ -151,7 +151,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             batch.First = first;
         }
 
-        private static void RequireRows(Batch batch)
+        private static void RequireRows(BatchSlot batch)
         {
             if (batch.Rows == 0)
             {
@@ -181,7 +181,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
 
     /// <summary>A batch's buffers and model run: the rows read into it, the position of the first, and the run of
     /// the model on it when it runs on another thread.</summary>
-    private sealed class Batch(BatchComputer computer)
+    private sealed class BatchSlot(BatchComputer computer)
     {
         private Task? _run;
 
@@ -191,7 +191,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
 
         public long First { get; set; }
 
-        public Batch Start()
+        public BatchSlot Start()
         {
             _run = Task.Run(() => Computer.Compute(Rows, First));
             return this;
