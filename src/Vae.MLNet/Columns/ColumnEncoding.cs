@@ -227,6 +227,10 @@ internal sealed class ColumnEncoding
     /// <summary>The width of the encoder's input: <see cref="Width"/> plus the missing-value indicators.</summary>
     public int InputWidth { get; }
 
+    /// <summary>The number of numeric features (the length of the learned log-variance under Gaussian NLL and of the
+    /// numeric noise).</summary>
+    public int NumericFeatureCount => Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width);
+
     /// <summary>Whether missing values are taken (masked out of the loss, flagged to the encoder) or rejected.</summary>
     public bool AllowsMissing => _missingText is not null;
 

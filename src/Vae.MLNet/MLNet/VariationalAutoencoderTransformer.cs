@@ -214,7 +214,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
             var encoding = ColumnEncoding.Read(reader);
             var weights = VaeWeights.Read(reader);
             ModelFormat.Check(weights.InputWidth == encoding.InputWidth && weights.OutputWidth == encoding.Width, "the weights do not fit the column encoding");
-            var numericFeatures = encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width);
+            var numericFeatures = encoding.NumericFeatureCount;
             ModelFormat.Check(weights.NumericLogVar.Length == 0 || weights.NumericLogVar.Length == numericFeatures, "the learned numeric variances do not fit the columns");
             ModelFormat.Check(weights.NumericNoise.Length == 0 || weights.NumericNoise.Length == numericFeatures, "the numeric noise levels do not fit the columns");
             var history = HistoryFormat.Read(reader);

@@ -36,7 +36,6 @@ internal sealed class LossLayout : IDisposable
             }
         }
 
-        NumericCount = numeric.Positions.Count;
         Numeric = numeric.ToTensors(this, device);
         Binary = binary.ToTensors(this, device);
 
@@ -59,9 +58,6 @@ internal sealed class LossLayout : IDisposable
     /// missing values are not allowed). Both belong to the caller's dispose scope.</summary>
     public (Tensor Target, Tensor? Mask) TargetAndMask(Tensor x) =>
         MaskIndex is null ? (x, null) : (x.narrow(1, 0, Width), x.index_select(1, MaskIndex).neg().add(Scalars.One, Scalars.One));
-
-    /// <summary>The number of numeric features (the length of the learned log-variance for Gaussian NLL).</summary>
-    public int NumericCount { get; }
 
     public FeatureTensors? Numeric { get; }
 

@@ -54,9 +54,7 @@ internal static class VaeTrainer
         var width = encoding.Width;
         var latent = settings.LatentDimension;
         using var objective = BatchObjective.For(encoding, settings.Reduction, device);
-        var numericCount = settings.NumericLoss == VaeNumericLoss.GaussianNll
-            ? encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width)
-            : 0;
+        var numericCount = settings.NumericLoss == VaeNumericLoss.GaussianNll ? encoding.NumericFeatureCount : 0;
 
         // Initialisation, shuffling, sampling and dropout draw from generators of this fit's own, never from
         // TorchSharp's process-wide one: fits running at the same time do not change each other's results.
@@ -372,11 +370,5 @@ internal static class VaeTrainer
         {
             t.Dispose();
         }
-    }
-
-    internal static double[] ToDoubles(Tensor t)
-    {
-        using var scope = NewDisposeScope();
-        return t.detach().cpu().to(ScalarType.Float64).data<double>().ToArray();
     }
 }
