@@ -186,18 +186,12 @@ internal static class ColumnEncodingFitter
                 return;
             }
 
-            if (request.Kind == VaeColumnKind.Binary && request.Source.Item == ItemKind.Single)
+            if (request.Kind == VaeColumnKind.Binary)
             {
-                // Floats in [0, 1] need no more than that check, a vector at a time; anything else goes value by value.
-                reader.TryReadFloats(_floats, out var raw);
-                if (RowEncoder.AllBinary(raw))
+                // Floats in [0, 1] need no more than that check; anything else goes value by value below.
+                if (RowEncoder.TryReadUnitFloats(reader, _floats, _values, out _))
                 {
                     return;
-                }
-
-                for (var i = 0; i < raw.Length; i++)
-                {
-                    _values[i] = raw[i];
                 }
             }
             else

@@ -101,24 +101,10 @@ internal sealed class RowEncoder
                 case VaeColumnKind.Binary:
                 {
                     var values = _scratch.AsSpan(0, column.Width);
-                    if (column.Source.Item == ItemKind.Single)
+                    if (TryReadUnitFloats(reader, _floats.AsSpan(0, column.Width), values, out var unit))
                     {
-                        // Floats: copied a vector at a time when every value is in [0, 1].
-                        reader.TryReadFloats(_floats.AsSpan(0, column.Width), out var raw);
-                        if (AllBinary(raw))
-                        {
-                            raw.CopyTo(span);
-                            break;
-                        }
-
-                        for (var i = 0; i < raw.Length; i++)
-                        {
-                            values[i] = raw[i];
-                        }
-                    }
-                    else
-                    {
-                        reader.ReadNumbers(values);
+                        unit.CopyTo(span);
+                        break;
                     }
 
                     for (var i = 0; i < values.Length; i++)
@@ -186,6 +172,30 @@ internal sealed class RowEncoder
         }
 
         return true;
+    }
+
+    /// <summary>Reads a binary column's row. True, with the floats, when the column holds floats that are all in [0, 1]
+    /// (checked a vector at a time); otherwise false with every value in <paramref name="values"/>, for the
+    /// value-by-value path that takes missing values and names a value out of range.</summary>
+    internal static bool TryReadUnitFloats(ValueReader reader, Span<float> scratch, Span<double> values, out ReadOnlySpan<float> floats)
+    {
+        if (!reader.TryReadFloats(scratch, out floats))
+        {
+            reader.ReadNumbers(values);
+            return false;
+        }
+
+        if (AllBinary(floats))
+        {
+            return true;
+        }
+
+        for (var i = 0; i < floats.Length; i++)
+        {
+            values[i] = floats[i];
+        }
+
+        return false;
     }
 
     /// <summary>Whether every value is in [0, 1] (NaN is not), a vector at a time.</summary>
