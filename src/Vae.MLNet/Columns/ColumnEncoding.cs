@@ -69,13 +69,13 @@ internal sealed class EncodedColumn
     public sbyte[] Decimals { get; init; } = [];
 
     /// <summary>The most likely value of numeric or binary feature <paramref name="slot"/> given the decoder's output
-    /// for it: the de-standardised number; for a binary feature the probability of 1 in a floating-point column, else
-    /// 0 or 1.</summary>
+    /// for it: the de-standardised number, within the range seen at fit (so never beyond what the column's type can
+    /// hold); for a binary feature the probability of 1 in a floating-point column, else 0 or 1.</summary>
     public double MostLikely(int slot, float output)
     {
         if (Kind != VaeColumnKind.Binary)
         {
-            return (output * (double)Stds[slot]) + Means[slot];
+            return WithinRange(slot, (output * (double)Stds[slot]) + Means[slot]);
         }
 
         var p = Probability(output);
@@ -89,12 +89,62 @@ internal sealed class EncodedColumn
     /// range and rounded to the observed decimal places.</summary>
     public double LikeObserved(int slot, double value)
     {
-        if (Minimums.Length > 0)
+        value = WithinRange(slot, value);
+        return Decimals.Length > 0 && Decimals[slot] >= 0 ? Math.Round(value, Decimals[slot], MidpointRounding.AwayFromZero) : value;
+    }
+
+    /// <summary>A decoded number clipped to the range of feature <paramref name="slot"/> seen at fit (where no value of
+    /// it was observed, to the range of a float).</summary>
+    private double WithinRange(int slot, double value) => Minimums.Length > 0
+        ? Math.Clamp(value, Minimums[slot], Maximums[slot])
+        : Math.Clamp(value, float.MinValue, float.MaxValue);
+
+    /// <summary>Categorical: how many leading one-hot positions decoding may give. A text column's last position is
+    /// the bucket of other values, which is no value of the data: decoded, reconstructed, imputed and generated
+    /// categories are always categories seen at fit (the bucket only where no category was seen at all).</summary>
+    private int DecodableCategories => Source.Item == ItemKind.Text && Width > 1 ? Width - 1 : Width;
+
+    /// <summary>Categorical: the most likely decodable category given the decoder's logits for the column.</summary>
+    public int MostLikelyCategory(ReadOnlySpan<float> logits)
+    {
+        var best = 0;
+        for (var k = 1; k < DecodableCategories; k++)
         {
-            value = Math.Clamp(value, Minimums[slot], Maximums[slot]);
+            if (logits[k] > logits[best])
+            {
+                best = k;
+            }
         }
 
-        return Decimals.Length > 0 && Decimals[slot] >= 0 ? Math.Round(value, Decimals[slot], MidpointRounding.AwayFromZero) : value;
+        return best;
+    }
+
+    /// <summary>Categorical: a category drawn from the decoder's softmax over the decodable categories.</summary>
+    /// <param name="logits">The decoder's logits for the column.</param>
+    /// <param name="probabilities">Scratch of at least the column's width.</param>
+    /// <param name="random">The source of the draw.</param>
+    public int DrawCategory(ReadOnlySpan<float> logits, Span<double> probabilities, Random random)
+    {
+        var count = DecodableCategories;
+        var max = logits[MostLikelyCategory(logits)];
+        double sum = 0;
+        for (var k = 0; k < count; k++)
+        {
+            probabilities[k] = Math.Exp(logits[k] - max);
+            sum += probabilities[k];
+        }
+
+        var u = random.NextDouble() * sum;
+        for (var k = 0; k < count; k++)
+        {
+            u -= probabilities[k];
+            if (u <= 0)
+            {
+                return k;
+            }
+        }
+
+        return count - 1;
     }
 
     /// <summary>The factor on each of this column's per-feature reconstruction terms. Sum: the column's weight on

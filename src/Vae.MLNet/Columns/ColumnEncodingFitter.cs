@@ -21,16 +21,17 @@ internal static class ColumnEncodingFitter
     public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText = null, Action? checkAlive = null) =>
         Fit(data, requests, maxCategories, missingText, checkAlive, out _);
 
-    /// <summary>Learns the encoding and counts the rows of the pass (which <see cref="Encode"/> can then size its
-    /// matrix by, where the data does not know its row count).</summary>
+    /// <summary>Learns the encoding and takes the fingerprint of the pass: its row count (which <see cref="Encode"/>
+    /// can then size its matrix by, where the data does not know its row count) and a hash of its rows (which
+    /// <see cref="Encode"/> checks its own pass against).</summary>
     /// <param name="data">The training data.</param>
     /// <param name="requests">The resolved columns.</param>
     /// <param name="maxCategories">Cap on the learned categories of a text column.</param>
     /// <param name="missingText">Null: missing values are rejected. Otherwise they are allowed, and these text values
     /// count as missing.</param>
     /// <param name="checkAlive">Throws when training is cancelled.</param>
-    /// <param name="rows">The number of rows read.</param>
-    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText, Action? checkAlive, out long rows)
+    /// <param name="fingerprint">The rows read: their count and hash.</param>
+    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText, Action? checkAlive, out DataFingerprint fingerprint)
     {
         var missing = missingText is null ? null : new HashSet<string>(missingText, StringComparer.Ordinal);
         var stats = requests.Select(r => new ColumnStatistics(r, missing)).ToArray();
@@ -39,8 +40,10 @@ internal static class ColumnEncodingFitter
         using (var cursor = data.GetRowCursor(active))
         {
             var readers = requests.Select(r => ValueReader.Create(cursor, cursor.Schema[r.Name], r.Source)).ToArray();
+            var hash = new RowFingerprint(cursor, requests.Select(r => (r.Name, r.Source)).ToArray());
             while (cursor.MoveNext())
             {
+                hash.Add();
                 if ((row & 4095) == 0)
                 {
                     checkAlive?.Invoke();
@@ -53,6 +56,8 @@ internal static class ColumnEncodingFitter
 
                 row++;
             }
+
+            fingerprint = hash.Result;
         }
 
         if (row == 0)
@@ -60,7 +65,6 @@ internal static class ColumnEncodingFitter
             throw new InvalidOperationException("The training data has no rows; a variational autoencoder needs at least one.");
         }
 
-        rows = row;
         var columns = new EncodedColumn[requests.Count];
         var offset = 0;
         for (var c = 0; c < columns.Length; c++)
@@ -76,13 +80,15 @@ internal static class ColumnEncodingFitter
     /// <param name="data">The data.</param>
     /// <param name="encoding">The learned encoding.</param>
     /// <param name="checkAlive">Called every 4,096 rows (cancellation).</param>
-    /// <param name="expectedRows">The row count of an earlier pass, used where the data does not know its own: the
-    /// matrix is then written in place instead of in chunks copied together at the end (twice the memory).</param>
-    public static EncodedMatrix Encode(IDataView data, ColumnEncoding encoding, Action? checkAlive = null, long? expectedRows = null)
+    /// <param name="first">The fingerprint of the pass that learned the encoding. Its row count sizes the matrix
+    /// where the data does not know its own (the matrix is then written in place instead of in chunks copied together
+    /// at the end, twice the memory), and this pass must give the same rows.</param>
+    /// <exception cref="InvalidOperationException">This pass gave other rows than <paramref name="first"/>.</exception>
+    public static EncodedMatrix Encode(IDataView data, ColumnEncoding encoding, Action? checkAlive = null, DataFingerprint? first = null)
     {
         var width = encoding.InputWidth;
         var active = encoding.Columns.Select(c => data.Schema[c.Name]).ToArray();
-        var known = data.GetRowCount() ?? expectedRows;
+        var known = data.GetRowCount() ?? first?.Rows;
         var chunks = new List<float[]>();
         const int ChunkRows = 8192;
         float[]? values = known is > 0 and <= int.MaxValue && known * width <= Array.MaxLength ? new float[known.Value * width] : null;
@@ -91,6 +97,7 @@ internal static class ColumnEncodingFitter
         using (var cursor = data.GetRowCursor(active))
         {
             var encoder = new RowEncoder(encoding, cursor);
+            var hash = first is null ? null : new RowFingerprint(cursor, encoding.Columns.Select(c => (c.Name, c.Source)).ToArray());
             while (cursor.MoveNext())
             {
                 if ((rows & 4095) == 0)
@@ -98,6 +105,12 @@ internal static class ColumnEncodingFitter
                     checkAlive?.Invoke();
                 }
 
+                if (rows >= first?.Rows)
+                {
+                    throw OtherRows(first.Value, $"more than {first.Value.Rows:N0}");
+                }
+
+                hash?.Add();
                 if (values is not null)
                 {
                     if ((long)(rows + 1) * width > values.Length)
@@ -119,6 +132,11 @@ internal static class ColumnEncodingFitter
                 }
 
                 rows++;
+            }
+
+            if (first is { } expected && hash!.Result != expected)
+            {
+                throw OtherRows(expected, rows == expected.Rows ? "as many rows, but not the same" : $"{rows:N0}");
             }
         }
 
@@ -144,6 +162,12 @@ internal static class ColumnEncodingFitter
 
         return new EncodedMatrix(values, rows, width);
     }
+
+    private static InvalidOperationException OtherRows(DataFingerprint first, string second) => new(
+        $"The training data gave other rows on its second reading than on its first ({first.Rows:N0} rows, then {second}). " +
+        "Fit reads the data twice, once to learn each column's statistics and once to encode it, and needs the same rows both times: " +
+        "a source that can be enumerated only once (a stream, a queue, a database reader) or that changes between readings gives wrong statistics. " +
+        "Read such a source into memory first, e.g. with mlContext.Data.Cache(data).");
 
     /// <summary>What one pass learns about one column. Missing values (when allowed) are left out of every statistic.</summary>
     private sealed class ColumnStatistics(ColumnRequest request, HashSet<string>? missingText)
@@ -266,7 +290,8 @@ internal static class ColumnEncodingFitter
                         means[i] = (float)_mean[i];
                         var std = _observed[i] == 0 ? 0 : Math.Sqrt(_m2[i] / _observed[i]);
                         // A constant (or numerically constant) feature keeps scale 1: it encodes to 0.
-                        stds[i] = std > 1e-8 * Math.Max(1.0, Math.Abs(_mean[i])) && double.IsFinite(std) ? (float)std : 1f;
+                        // A spread beyond a float (values near both ends of its range) is taken as the largest float.
+                        stds[i] = std > 1e-8 * Math.Max(1.0, Math.Abs(_mean[i])) && double.IsFinite(std) ? (float)Math.Min(std, float.MaxValue) : 1f;
                     }
 
                     var observed = _observed.All(n => n > 0);

@@ -81,6 +81,12 @@ internal sealed class RowEncoder
                         var standardised = isFloat
                             ? (double)(((float)values[i] - column.Means[i]) * column.InverseStds[i])
                             : (values[i] - column.Means[i]) / column.Stds[i];
+                        if (!double.IsFinite(standardised) && double.IsFinite(values[i]))
+                        {
+                            // A float near the end of its range, less the mean, can overflow in float arithmetic.
+                            standardised = (values[i] - column.Means[i]) / column.Stds[i];
+                        }
+
                         if (!double.IsFinite(values[i]))
                         {
                             throw InvalidValue(column, rowIndex, i, values[i], allowMissing ? "is not a finite number (NaN counts as missing; infinities do not)" : "is not a finite number (set AllowMissingValues to treat NaN as missing)");

@@ -55,23 +55,7 @@ internal static class DecodedGetters
 
         private double Value(int row, int slot) => column.MostLikely(slot, computer().DecodedRow(row)[column.Offset + slot]);
 
-        /// <summary>The most likely category's position. An imputed text value is never the bucket of other values
-        /// when a learned category exists.</summary>
-        private int Category(int row)
-        {
-            var logits = computer().DecodedRow(row).Slice(column.Offset, column.Width);
-            var candidates = imputeFrom is not null && column.Source.Item == ItemKind.Text && logits.Length > 1 ? logits.Length - 1 : logits.Length;
-            var best = 0;
-            for (var k = 1; k < candidates; k++)
-            {
-                if (logits[k] > logits[best])
-                {
-                    best = k;
-                }
-            }
-
-            return best;
-        }
+        private int Category(int row) => column.MostLikelyCategory(computer().DecodedRow(row).Slice(column.Offset, column.Width));
 
         public Delegate Numbers<T>()
         {

@@ -75,7 +75,7 @@ internal static class RowDecoder
                     for (var r = 0; r < rows; r++)
                     {
                         var logits = decoded.AsSpan((r * width) + column.Offset, column.Width);
-                        chosen[r] = Choose(logits, probabilities, random);
+                        chosen[r] = random is null ? column.MostLikelyCategory(logits) : column.DrawCategory(logits, probabilities, random);
                     }
 
                     if (source.Item == ItemKind.Text)
@@ -98,44 +98,6 @@ internal static class RowDecoder
     /// <summary>A standard normal draw (Box-Muller).</summary>
     internal static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-
-    private static int Choose(ReadOnlySpan<float> logits, double[] probabilities, Random? random)
-    {
-        var best = 0;
-        var max = double.NegativeInfinity;
-        for (var k = 0; k < logits.Length; k++)
-        {
-            if (logits[k] > max)
-            {
-                max = logits[k];
-                best = k;
-            }
-        }
-
-        if (random is null)
-        {
-            return best;
-        }
-
-        double sum = 0;
-        for (var k = 0; k < logits.Length; k++)
-        {
-            probabilities[k] = Math.Exp(logits[k] - max);
-            sum += probabilities[k];
-        }
-
-        var u = random.NextDouble() * sum;
-        for (var k = 0; k < logits.Length; k++)
-        {
-            u -= probabilities[k];
-            if (u <= 0)
-            {
-                return k;
-            }
-        }
-
-        return logits.Length - 1;
-    }
 
     private static void AddKeys(ArrayDataViewBuilder builder, EncodedColumn column, int[] chosen)
     {

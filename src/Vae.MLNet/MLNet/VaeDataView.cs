@@ -5,11 +5,12 @@ using Vae.MLNet.Columns;
 
 namespace Vae.MLNet.MLNet;
 
-/// <summary>The lazy output of <c>Transform</c>. Its cursor runs the model on batches of rows: a look-ahead cursor
-/// over the input reads and encodes batches ahead, a second input cursor in step with the output serves the
-/// pass-through columns. Both read the input in its own order, which an <see cref="IDataView"/> repeats. On more
-/// than one processor the cursor works as a pipeline of two batches: while the caller reads the rows of one batch
-/// and the cursor reads and encodes the batch after next, the model runs on the next batch on another thread.</summary>
+/// <summary>The lazy output of <c>Transform</c>. Its cursor runs the model on batches of rows read through one
+/// cursor over the input: each batch keeps the values of the pass-through columns it read beside the model's inputs,
+/// so one pass over the input serves every column of every row, and a source that can be read only once (a stream,
+/// a queue, a database reader) is served correctly. On more than one processor the cursor works as a pipeline of two
+/// batches: while the caller reads the rows of one batch and the cursor reads and encodes the batch after next, the
+/// model runs on the next batch on another thread.</summary>
 internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper, int batchSize) : IDataView
 {
     public DataViewSchema Schema => mapper.OutputSchema;
@@ -26,57 +27,99 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             active[column.Index] = true;
         }
 
-        var passThrough = mapper.PassThroughInputs(i => active[i]).Select(i => source.Schema[i]).ToArray();
-        var main = source.GetRowCursor(passThrough);
+        var passThrough = mapper.PassThroughInputs(i => active[i]).ToArray();
         if (!mapper.NeedsModel(i => active[i]))
         {
-            return new Cursor(host, mapper, main, null, active, null);
+            // Nothing to compute: the input's own cursor serves the pass-through columns.
+            var direct = source.GetRowCursor(passThrough.Select(i => source.Schema[i]));
+            return new PassThroughCursor(mapper, direct, active);
         }
 
-        var lookahead = source.GetRowCursor(mapper.InputIndices.Select(i => source.Schema[i]));
+        var input = source.GetRowCursor(passThrough.Union(mapper.InputIndices).Select(i => source.Schema[i]));
         var decode = mapper.NeedsDecoding(i => active[i]);
         var scores = mapper.NeedsScores(i => active[i]);
         var pipelined = Environment.ProcessorCount > 1;
-        var computers = Enumerable.Range(0, pipelined ? 2 : 1)
-            .Select(_ => new BatchComputer(mapper.Parent.Inference, batchSize, decode, scores))
+        var slots = Enumerable.Range(0, pipelined ? 2 : 1)
+            .Select(i => new BatchSlot(i, new BatchComputer(mapper.Parent.Inference, batchSize, decode, scores), input, passThrough, batchSize))
             .ToArray();
-        return new Cursor(host, mapper, main, lookahead, active, computers);
+        return new Cursor(host, mapper, input, active, slots);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
 
-    private sealed class Cursor : DataViewRowCursor
+    /// <summary>The cursor when no output of the model is read: the input row as it is.</summary>
+    private sealed class PassThroughCursor : DataViewRowCursor
     {
-        private readonly IHost _host;
-        private readonly DataViewRowCursor _main;
-        private readonly DataViewRowCursor? _lookahead;
-        private readonly BatchSlot[] _batches;
-        private readonly RowEncoder? _encoder;
+        private readonly DataViewRowCursor _input;
         private readonly VaeRow _row;
-        private BatchSlot? _current;
-        private BatchSlot? _pending;
-        private int _index = -1;
-        private bool _disposed;
 
-        public Cursor(IHost host, VaeMapper mapper, DataViewRowCursor main, DataViewRowCursor? lookahead, bool[] active, BatchComputer[]? computers)
+        public PassThroughCursor(VaeMapper mapper, DataViewRowCursor input, bool[] active)
         {
-            _host = host;
-            _main = main;
-            _lookahead = lookahead;
-            _batches = computers?.Select(c => new BatchSlot(c)).ToArray() ?? [];
-            _encoder = lookahead is null ? null : new RowEncoder(mapper.Parent.Encoding, lookahead);
-            // The row reads the batch being served; its computer changes from batch to batch.
-            _row = new VaeRow(mapper, main, active, () => _current!.Computer, () => _index);
+            _input = input;
+            _row = new VaeRow(mapper, input, active, () => throw new InvalidOperationException("No output of the model is active."), () => 0);
         }
 
         public override DataViewSchema Schema => _row.Schema;
 
-        public override long Position => _main.Position;
+        public override long Position => _input.Position;
 
-        public override long Batch => _main.Batch;
+        public override long Batch => _input.Batch;
 
-        public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => _row.IsColumnActive(column);
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _row.GetGetter<TValue>(column);
+
+        public override bool MoveNext() => _input.MoveNext();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _input.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    private sealed class Cursor : DataViewRowCursor
+    {
+        private readonly IHost _host;
+        private readonly DataViewRowCursor _input;
+        private readonly BatchSlot[] _slots;
+        private readonly RowEncoder _encoder;
+        private readonly VaeRow _row;
+        private BatchSlot? _current;
+        private BatchSlot? _pending;
+        private bool _started;
+        private bool _inputEnded;
+        private int _index = -1;
+        private long _position = -1;
+        private long _read;
+        private bool _disposed;
+
+        public Cursor(IHost host, VaeMapper mapper, DataViewRowCursor input, bool[] active, BatchSlot[] slots)
+        {
+            _host = host;
+            _input = input;
+            _slots = slots;
+            _encoder = new RowEncoder(mapper.Parent.Encoding, input);
+            // Pass-through and observed values come from the batch being served, the model's outputs from its
+            // computer; both change from batch to batch.
+            var stored = new StoredRow(input.Schema, slots, () => _current!, () => _index, () => _position);
+            _row = new VaeRow(mapper, stored, active, () => _current!.Computer, () => _index);
+        }
+
+        public override DataViewSchema Schema => _row.Schema;
+
+        public override long Position => _position;
+
+        public override long Batch => 0;
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _row.GetIdGetter();
 
         public override bool IsColumnActive(DataViewSchema.Column column) => _row.IsColumnActive(column);
 
@@ -84,79 +127,82 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
 
         public override bool MoveNext()
         {
-            if (!_main.MoveNext())
-            {
-                return false;
-            }
-
-            if (_batches.Length == 0)
-            {
-                return true;
-            }
-
             if (_current is null || ++_index >= _current.Rows)
             {
                 _host.CheckAlive();
-                _current = _batches.Length == 1 ? NextSequential() : NextPipelined();
-                _index = 0;
+                _current = _slots.Length == 1 ? NextSequential() : NextPipelined();
+                _index = _current is null ? -1 : 0;
+                if (_current is null)
+                {
+                    return false;
+                }
             }
 
+            _position++;
             return true;
         }
 
-        private BatchSlot NextSequential()
+        private BatchSlot? NextSequential()
         {
-            var batch = _batches[0];
-            Fill(batch);
-            RequireRows(batch);
+            var batch = _slots[0];
+            if (!Fill(batch))
+            {
+                return null;
+            }
+
             batch.Computer.Compute(batch.Rows, batch.First);
             return batch;
         }
 
         /// <summary>The served batch is done: reads and encodes the batch after next into its buffers while the
         /// model runs on the next one, then starts the model on the batch just read.</summary>
-        private BatchSlot NextPipelined()
+        private BatchSlot? NextPipelined()
         {
-            if (_pending is null)
+            if (!_started)
             {
-                // The first batch.
-                Fill(_batches[0]);
-                RequireRows(_batches[0]);
-                _pending = _batches[0].Start();
+                _started = true;
+                if (Fill(_slots[0]))
+                {
+                    _pending = _slots[0].Start();
+                }
             }
 
-            var next = _pending;
-            var free = next == _batches[0] ? _batches[1] : _batches[0];
-            Fill(free);
+            if (_pending is not { } next)
+            {
+                return null;
+            }
+
+            var free = next == _slots[0] ? _slots[1] : _slots[0];
+            var more = Fill(free);
             next.Wait();
-            _pending = free.Rows > 0 ? free.Start() : null;
-            RequireRows(next);
+            _pending = more ? free.Start() : null;
             return next;
         }
 
-        private void Fill(BatchSlot batch)
+        /// <summary>Reads the next rows of the input into a batch: the model's inputs encoded, the pass-through values
+        /// and row ids kept. False when the input has no more rows.</summary>
+        private bool Fill(BatchSlot batch)
         {
             var computer = batch.Computer;
             var width = computer.Width;
             var rows = 0;
-            long first = 0;
-            while (rows < computer.Capacity && _lookahead!.MoveNext())
+            while (rows < computer.Capacity && !_inputEnded)
             {
-                first = rows == 0 ? _lookahead.Position : first;
-                _encoder!.Encode(computer.X.AsSpan(rows * width, width), _lookahead.Position);
+                if (!_input.MoveNext())
+                {
+                    _inputEnded = true;
+                    break;
+                }
+
+                // Rows are served in the order they are read: a row's input position is its output position.
+                var position = _read++;
+                _encoder.Encode(computer.X.AsSpan(rows * width, width), position);
+                batch.Store(rows, position);
                 rows++;
             }
 
             batch.Rows = rows;
-            batch.First = first;
-        }
-
-        private static void RequireRows(BatchSlot batch)
-        {
-            if (batch.Rows == 0)
-            {
-                throw new InvalidOperationException("The input data returned fewer rows on a second cursor than on the first; its order must be repeatable.");
-            }
+            return rows > 0;
         }
 
         protected override void Dispose(bool disposing)
@@ -170,8 +216,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             {
                 // A batch still running writes only to its own buffers; its outcome no longer matters.
                 _pending?.WaitQuietly();
-                _main.Dispose();
-                _lookahead?.Dispose();
+                _input.Dispose();
             }
 
             _disposed = true;
@@ -179,17 +224,55 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
         }
     }
 
-    /// <summary>A batch's buffers and model run: the rows read into it, the position of the first, and the run of
-    /// the model on it when it runs on another thread.</summary>
-    private sealed class BatchSlot(BatchComputer computer)
+    /// <summary>A batch: the computer with its encoded rows and results, the pass-through values and ids of the same
+    /// rows, the position of the first, and the run of the model on it when it runs on another thread.</summary>
+    private sealed class BatchSlot
     {
+        private readonly ValueGetter<DataViewRowId> _id;
+        private readonly StoredColumn?[] _columns;
         private Task? _run;
 
-        public BatchComputer Computer { get; } = computer;
+        public BatchSlot(int index, BatchComputer computer, DataViewRowCursor input, int[] passThrough, int capacity)
+        {
+            Index = index;
+            Computer = computer;
+            _id = input.GetIdGetter();
+            Ids = new DataViewRowId[capacity];
+            _columns = new StoredColumn?[input.Schema.Count];
+            foreach (var column in passThrough)
+            {
+                _columns[column] = StoredColumn.Create(input, input.Schema[column], capacity);
+            }
+        }
+
+        /// <summary>The slot's place among the cursor's slots.</summary>
+        public int Index { get; }
+
+        public BatchComputer Computer { get; }
+
+        public DataViewRowId[] Ids { get; }
 
         public int Rows { get; set; }
 
-        public long First { get; set; }
+        /// <summary>The input position of the first row.</summary>
+        public long First { get; private set; }
+
+        public StoredColumn? Column(int index) => _columns[index];
+
+        /// <summary>Keeps the input's current row at <paramref name="row"/> of the batch.</summary>
+        public void Store(int row, long position)
+        {
+            if (row == 0)
+            {
+                First = position;
+            }
+
+            _id(ref Ids[row]);
+            foreach (var column in _columns)
+            {
+                column?.Store(row);
+            }
+        }
 
         public BatchSlot Start()
         {
@@ -216,6 +299,75 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             {
                 // The caller closed the cursor before reaching this batch; an error in it concerns rows never read.
             }
+        }
+    }
+
+    /// <summary>The values one input column had in the rows of a batch.</summary>
+    private abstract class StoredColumn
+    {
+        public static StoredColumn Create(DataViewRow input, DataViewSchema.Column column, int capacity)
+        {
+            var type = column.Type.RawType;
+            var stored = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(VBuffer<>)
+                ? typeof(StoredVectors<>).MakeGenericType(type.GetGenericArguments()[0])
+                : typeof(StoredValues<>).MakeGenericType(type);
+            return (StoredColumn)Activator.CreateInstance(stored, input, column, capacity)!;
+        }
+
+        /// <summary>Reads the input's current value into row <paramref name="row"/> of the batch.</summary>
+        public abstract void Store(int row);
+
+        /// <summary>A getter of the value at the row <paramref name="row"/> gives.</summary>
+        public abstract Delegate Getter(Func<int> row);
+    }
+
+    /// <summary>Values that are copied by assignment: numbers, Booleans, keys, text (ReadOnlyMemory is immutable).</summary>
+    private sealed class StoredValues<T>(DataViewRow input, DataViewSchema.Column column, int capacity) : StoredColumn
+    {
+        private readonly ValueGetter<T> _source = input.GetGetter<T>(column);
+        private readonly T[] _values = new T[capacity];
+
+        public override void Store(int row) => _source(ref _values[row]);
+
+        public override Delegate Getter(Func<int> row) => (ValueGetter<T>)((ref T value) => value = _values[row()]);
+    }
+
+    /// <summary>Vectors: each row keeps a buffer of its own, reused from batch to batch; readers get copies.</summary>
+    private sealed class StoredVectors<T>(DataViewRow input, DataViewSchema.Column column, int capacity) : StoredColumn
+    {
+        private readonly ValueGetter<VBuffer<T>> _source = input.GetGetter<VBuffer<T>>(column);
+        private readonly VBuffer<T>[] _values = new VBuffer<T>[capacity];
+
+        public override void Store(int row) => _source(ref _values[row]);
+
+        public override Delegate Getter(Func<int> row) => (ValueGetter<VBuffer<T>>)((ref VBuffer<T> value) => _values[row()].CopyTo(ref value));
+    }
+
+    /// <summary>The input row as the batch being served kept it: what the output row passes through and imputed
+    /// columns read their observed values from.</summary>
+    private sealed class StoredRow(DataViewSchema schema, BatchSlot[] slots, Func<BatchSlot> current, Func<int> index, Func<long> position) : DataViewRow
+    {
+        public override DataViewSchema Schema => schema;
+
+        public override long Position => position();
+
+        public override long Batch => 0;
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId value) => value = current().Ids[index()];
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => slots[0].Column(column.Index) is not null;
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            if (!IsColumnActive(column))
+            {
+                throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
+            }
+
+            // One getter per slot; the row's getter follows the batch being served.
+            var getters = slots.Select(slot => slot.Column(column.Index)!.Getter(index) as ValueGetter<TValue>
+                ?? throw new InvalidOperationException($"Column '{column.Name}' has type {column.Type}, not {typeof(TValue).Name}.")).ToArray();
+            return getters.Length == 1 ? getters[0] : (ref TValue value) => getters[current().Index](ref value);
         }
     }
 }

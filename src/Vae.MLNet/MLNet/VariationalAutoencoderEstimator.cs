@@ -13,22 +13,25 @@ namespace Vae.MLNet;
 /// <c>mlContext.Transforms.VariationalAutoencoder(...)</c>.</summary>
 public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAutoencoderTransformer>
 {
+    /// <summary>Largest <see cref="VariationalAutoencoderOptions.Beta"/> and
+    /// <see cref="VariationalAutoencoderOptions.FreeBits"/>: far beyond any useful KL weight or floor, and small enough
+    /// that the KL term and its gradient stay within the range of the floats training computes in.</summary>
+    internal const double MaxKlFactor = 1e6;
+
     private readonly IHost _host;
+
+    /// <summary>The options as they were when the estimator was built (a copy of the caller's, lists included).</summary>
     private readonly VariationalAutoencoderOptions _options;
     private readonly VaeColumn[] _columns;
-    private readonly int[] _hidden;
-    private readonly string[] _missingText;
 
     internal VariationalAutoencoderEstimator(IHostEnvironment environment, VariationalAutoencoderOptions options)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(options);
         _host = environment.Register(nameof(VariationalAutoencoderEstimator));
-        _columns = options.Columns?.ToArray() ?? [];
-        _hidden = options.HiddenLayers?.ToArray() ?? [];
-        _missingText = options.MissingTextValues?.ToArray() ?? [];
-        Validate(options, _columns, _hidden, _missingText);
-        _options = options;
+        _options = options.Snapshot();
+        _columns = [.. _options.Columns];
+        Validate(_options, _columns);
     }
 
     /// <summary>The defaults of every option, defined once.</summary>
@@ -155,19 +158,36 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         }
 
         var encoding = ColumnEncodingFitter.Fit(
-            input, requests, _options.MaxCategories, _options.AllowMissingValues ? _missingText : null, CheckAlive, out var rows);
-        var matrix = ColumnEncodingFitter.Encode(input, encoding, CheckAlive, rows);
+            input, requests, _options.MaxCategories, _options.AllowMissingValues ? [.. _options.MissingTextValues] : null, CheckAlive, out var fingerprint);
+        var matrix = ColumnEncodingFitter.Encode(input, encoding, CheckAlive, fingerprint);
         channel.Info(
             "Encoded {0} rows of {1} columns into {2} features; latent size {3}, {4} epochs, batch {5}, seed {6}, device {7}.",
             matrix.Rows, encoding.Columns.Count, encoding.Width, _options.LatentDimension, _options.Epochs, _options.BatchSize, seed, device);
 
         var settings = new TrainingSettings(
-            _options.LatentDimension, _hidden, _options.Activation, _options.Dropout, _options.Epochs, _options.BatchSize,
-            _options.LearningRate, _options.WeightDecay, _options.GradientClipNorm, _options.ValidationFraction,
-            _options.EarlyStoppingPatience,
-            new KlWeight(_options.Beta, _options.NormalizeBeta, _options.KlSchedule, _options.AnnealingEpochs,
-                _options.AnnealingCycles, _options.CycleRampFraction, _options.Epochs),
-            _options.FreeBits, _options.NumericLoss, _options.Reduction, seed);
+            LatentDimension: _options.LatentDimension,
+            HiddenLayers: [.. _options.HiddenLayers],
+            Activation: _options.Activation,
+            Dropout: _options.Dropout,
+            Epochs: _options.Epochs,
+            BatchSize: _options.BatchSize,
+            LearningRate: _options.LearningRate,
+            WeightDecay: _options.WeightDecay,
+            GradientClipNorm: _options.GradientClipNorm,
+            ValidationFraction: _options.ValidationFraction,
+            EarlyStoppingPatience: _options.EarlyStoppingPatience,
+            KlWeight: new KlWeight(
+                Beta: _options.Beta,
+                NormalizeBeta: _options.NormalizeBeta,
+                Schedule: _options.KlSchedule,
+                AnnealingEpochs: _options.AnnealingEpochs,
+                Cycles: _options.AnnealingCycles,
+                CycleRampFraction: _options.CycleRampFraction,
+                TotalEpochs: _options.Epochs),
+            FreeBits: _options.FreeBits,
+            NumericLoss: _options.NumericLoss,
+            Reduction: _options.Reduction,
+            Seed: seed);
 
         var result = VaeTrainer.Train(matrix, encoding, settings, device, epoch =>
         {
@@ -256,8 +276,9 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             $"GPU {gpu} was requested (MLContext.GpuDeviceId) but CUDA is not available to TorchSharp and MLContext.FallbackToCpu is false. Reference a TorchSharp CUDA package or allow the fallback.");
     }
 
-    private static void Validate(VariationalAutoencoderOptions options, VaeColumn[] columns, int[] hidden, string[] missingText)
+    private static void Validate(VariationalAutoencoderOptions options, VaeColumn[] columns)
     {
+        var hidden = options.HiddenLayers;
         ColumnResolver.CheckList(columns, nameof(options.Columns));
         Positive(options.LatentDimension, nameof(options.LatentDimension));
         Positive(options.Epochs, nameof(options.Epochs));
@@ -270,21 +291,22 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             throw new ArgumentOutOfRangeException(nameof(options.HiddenLayers), $"Hidden layer sizes must be positive; got [{string.Join(", ", hidden)}].");
         }
 
-        Range(options.LearningRate, nameof(options.LearningRate), 0, double.MaxValue, lowOpen: true);
-        Range(options.WeightDecay, nameof(options.WeightDecay), 0, double.MaxValue);
-        Range(options.GradientClipNorm, nameof(options.GradientClipNorm), 0, double.MaxValue);
+        // Training computes in single precision: an option it multiplies by must be a float.
+        Range(options.LearningRate, nameof(options.LearningRate), 0, float.MaxValue, lowOpen: true);
+        Range(options.WeightDecay, nameof(options.WeightDecay), 0, float.MaxValue);
+        Range(options.GradientClipNorm, nameof(options.GradientClipNorm), 0, float.MaxValue);
         Range(options.Dropout, nameof(options.Dropout), 0, 1, highOpen: true);
         Range(options.ValidationFraction, nameof(options.ValidationFraction), 0, 1, highOpen: true);
-        Range(options.Beta, nameof(options.Beta), 0, double.MaxValue);
-        Range(options.AnnealingEpochs, nameof(options.AnnealingEpochs), 0, double.MaxValue);
+        Range(options.Beta, nameof(options.Beta), 0, MaxKlFactor);
+        Range(options.AnnealingEpochs, nameof(options.AnnealingEpochs), 0, float.MaxValue);
         Range(options.CycleRampFraction, nameof(options.CycleRampFraction), 0, 1, lowOpen: true);
-        Range(options.FreeBits, nameof(options.FreeBits), 0, double.MaxValue);
+        Range(options.FreeBits, nameof(options.FreeBits), 0, MaxKlFactor);
         Defined(options.Activation, nameof(options.Activation));
         Defined(options.KlSchedule, nameof(options.KlSchedule));
         Defined(options.NumericLoss, nameof(options.NumericLoss));
         Defined(options.Reduction, nameof(options.Reduction));
 
-        if (missingText.Any(t => t is null))
+        if (options.MissingTextValues.Any(t => t is null))
         {
             throw new ArgumentOutOfRangeException(nameof(options.MissingTextValues), "Missing text values must not be null.");
         }
@@ -318,7 +340,7 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             && (lowOpen ? value > low : value >= low) && (highOpen ? value < high : value <= high);
         if (!ok)
         {
-            var interval = $"{(lowOpen ? "(" : "[")}{low}, {(high == double.MaxValue ? "inf" : high.ToString(System.Globalization.CultureInfo.InvariantCulture))}{(highOpen || high == double.MaxValue ? ")" : "]")}";
+            var interval = $"{(lowOpen ? "(" : "[")}{low}, {high.ToString("G9", System.Globalization.CultureInfo.InvariantCulture)}{(highOpen ? ")" : "]")}";
             throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number in {interval}.");
         }
     }

@@ -125,4 +125,15 @@ public sealed class VariationalAutoencoderOptions
 
     /// <summary>Receives each epoch's figures during <c>Fit</c> (they also go to <c>MLContext.Log</c>).</summary>
     public IProgress<VaeEpochResult>? Progress { get; set; }
+
+    /// <summary>A copy nobody else holds, its lists copied into read-only arrays: what an estimator keeps, so that a
+    /// change to the caller's options after the estimator was built changes nothing.</summary>
+    internal VariationalAutoencoderOptions Snapshot()
+    {
+        var copy = (VariationalAutoencoderOptions)MemberwiseClone();
+        copy.Columns = Array.AsReadOnly(Columns?.ToArray() ?? []);
+        copy.HiddenLayers = Array.AsReadOnly(HiddenLayers?.ToArray() ?? []);
+        copy.MissingTextValues = Array.AsReadOnly(MissingTextValues?.ToArray() ?? []);
+        return copy;
+    }
 }

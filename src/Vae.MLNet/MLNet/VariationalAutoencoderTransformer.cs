@@ -23,8 +23,9 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     /// <summary>Rows per batch in <c>Transform</c>'s cursor.</summary>
     internal const int TransformBatchSize = 512;
 
-    /// <summary>Version of the model blob inside ML.NET's model file (2: the content with its length and SHA-256).</summary>
-    private const int FormatVersion = 2;
+    /// <summary>Version of the model blob inside ML.NET's model file (2: the content with its length and SHA-256; 3:
+    /// strings as UTF-16 code units). Version 2 is still read.</summary>
+    private const int FormatVersion = 3;
 
     private readonly IHost _host;
     private readonly List<VaeEpochResult> _history;
@@ -97,11 +98,16 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     {
         _host.CheckValue(latentPoints, nameof(latentPoints));
         var points = latentPoints.ToArray();
-        foreach (var point in points)
+        for (var i = 0; i < points.Length; i++)
         {
-            if (point is null || point.Length != LatentDimension)
+            if (points[i] is null || points[i].Length != LatentDimension)
             {
-                throw new ArgumentOutOfRangeException(nameof(latentPoints), $"Every latent point must have {LatentDimension} values.");
+                throw new ArgumentOutOfRangeException(nameof(latentPoints), $"Every latent point must have {LatentDimension} values; point {i} has {points[i]?.Length ?? 0}.");
+            }
+
+            if (!points[i].All(float.IsFinite))
+            {
+                throw new ArgumentOutOfRangeException(nameof(latentPoints), $"Latent point {i} has a value that is not a finite number.");
             }
         }
 
@@ -146,9 +152,34 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
             points[i].CopyTo(z, i * latent);
         }
 
-        var decoded = new float[points.Length * Weights.OutputWidth];
+        var width = Weights.OutputWidth;
+        var decoded = new float[points.Length * width];
         Inference.Decode(z, latent, points.Length, decoded, Inference.CreateWorkspace(Math.Max(1, points.Length)));
+        for (var i = 0; i < points.Length; i++)
+        {
+            if (IsFinite(decoded.AsSpan(i * width, width)))
+            {
+                continue;
+            }
+
+            throw new InvalidOperationException(
+                $"The decoder's outputs for latent point {i} are not finite numbers: the point lies too far from the prior N(0, I) (its largest coordinate is {points[i].Max(Math.Abs).ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+        }
+
         return decoded;
+    }
+
+    private static bool IsFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var value in values)
+        {
+            if (!float.IsFinite(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Releases nothing native: the transformer holds managed weights only. Kept so callers can treat it
@@ -166,7 +197,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         // The content goes behind its length and followed by its SHA-256, so that any damage to it (a flipped byte
         // that the zip container lets through) is caught on load rather than giving different weights.
         using var content = new MemoryStream();
-        using (var writer = new BinaryWriter(content, System.Text.Encoding.UTF8, leaveOpen: true))
+        using (var writer = new ModelWriter(content))
         {
             writer.Write(Names.Latent);
             WriteOptional(writer, Names.LogVariance);
@@ -204,8 +235,8 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         try
         {
             var version = ctx.Reader.ReadInt32();
-            ModelFormat.Check(version == FormatVersion, $"format version {version} is not {FormatVersion}");
-            var reader = VerifiedContent(ctx.Reader);
+            ModelFormat.Check(version is 2 or FormatVersion, $"format version {version} is not 2 or {FormatVersion}");
+            var reader = VerifiedContent(ctx.Reader, utf16Strings: version >= 3);
             var names = new OutputNames(
                 reader.ReadString(), ReadOptional(reader), ReadOptional(reader), ReadOptional(reader),
                 ReadOptional(reader), ReadOptional(reader), ReadOptional(reader));
@@ -227,7 +258,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     }
 
     /// <summary>Reads the length-prefixed content and checks it against the SHA-256 stored after it.</summary>
-    private static BinaryReader VerifiedContent(BinaryReader reader)
+    private static ModelReader VerifiedContent(BinaryReader reader, bool utf16Strings)
     {
         var length = ModelFormat.CheckCount(reader.ReadInt32(), "content length", int.MaxValue);
         var content = reader.ReadBytes(length);
@@ -235,7 +266,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         var checksum = reader.ReadBytes(SHA256.HashSizeInBytes);
         ModelFormat.Check(checksum.Length == SHA256.HashSizeInBytes, "the file ends early");
         ModelFormat.Check(SHA256.HashData(content).AsSpan().SequenceEqual(checksum), "its checksum does not match its content");
-        return new BinaryReader(new MemoryStream(content, writable: false), System.Text.Encoding.UTF8);
+        return new ModelReader(new MemoryStream(content, writable: false), utf16Strings);
     }
 
     private static void WriteOptional(BinaryWriter writer, string? value)

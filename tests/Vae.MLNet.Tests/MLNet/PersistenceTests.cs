@@ -108,9 +108,10 @@ public sealed class PersistenceTests(TrainedModelFixture fixture) : IClassFixtur
         {
             var entry = archive.Entries.Single(e => e.FullName == "TransformerChain/Model.key");
             var blob = Entry(path, entry.FullName);
-            byte[] marker = [6, (byte)'L', (byte)'a', (byte)'t', (byte)'e', (byte)'n', (byte)'t'];
+            // The first string of the content, "Latent": its length, then its UTF-16 code units.
+            byte[] marker = [6, 0, 0, 0, .. System.Text.Encoding.Unicode.GetBytes("Latent")];
             var at = blob.AsSpan().IndexOf(marker) - 8; // the format version, then the content's length, then the content
-            Assert.True(at > 0 && blob[at] == 2);
+            Assert.True(at > 0 && blob[at] == 3);
             blob[at] = 99;
             entry.Delete();
             using var stream = archive.CreateEntry(entry.FullName).Open();

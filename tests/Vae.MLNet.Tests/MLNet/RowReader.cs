@@ -21,4 +21,23 @@ internal static class RowReader
     }
 
     public static float[] Scalars(IDataView data, string column) => data.GetColumn<float>(column).ToArray();
+
+    /// <summary>The "Latent" and "Score" columns read through one cursor (a source read once serves one cursor).</summary>
+    public static List<(float[] Latent, float Score)> LatentAndScore(IDataView data)
+    {
+        var rows = new List<(float[], float)>();
+        using var cursor = data.GetRowCursor([data.Schema["Latent"], data.Schema["Score"]]);
+        var latent = cursor.GetGetter<VBuffer<float>>(data.Schema["Latent"]);
+        var score = cursor.GetGetter<float>(data.Schema["Score"]);
+        var value = default(VBuffer<float>);
+        var s = 0f;
+        while (cursor.MoveNext())
+        {
+            latent(ref value);
+            score(ref s);
+            rows.Add((value.DenseValues().ToArray(), s));
+        }
+
+        return rows;
+    }
 }

@@ -72,6 +72,17 @@ public sealed class ValidationTests
         { "Columns", o => o.Columns = [new VaeColumn("X", weight: -1)] },
         { "Columns", o => o.Columns = [new VaeColumn("X", weight: double.NaN)] },
         { "ScoreColumnName", o => o.ScoreColumnName = "Latent" },
+
+        // Beyond the range of the floats training computes in (these once ended in a native exception or a
+        // divergence that named no option).
+        { "LearningRate", o => o.LearningRate = 1e300 },
+        { "WeightDecay", o => o.WeightDecay = 1e300 },
+        { "GradientClipNorm", o => o.GradientClipNorm = 1e300 },
+        { "AnnealingEpochs", o => o.AnnealingEpochs = 1e300 },
+        { "Beta", o => o.Beta = 1e300 },
+        { "Beta", o => o.Beta = 2e6 },
+        { "FreeBits", o => o.FreeBits = 1e300 },
+        { "FreeBits", o => o.FreeBits = 2e6 },
     };
 
     [Theory]
@@ -82,6 +93,38 @@ public sealed class ValidationTests
         change(options);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => _ml.Transforms.VariationalAutoencoder(options));
         Assert.Equal(option, error.ParamName);
+    }
+
+    [Fact]
+    public void OptionsChangedAfterConstructionChangeNothing()
+    {
+        var data = MixedTable.Load(_ml, 200);
+        static VariationalAutoencoderOptions Make() => new()
+        {
+            Columns = ["Income", "City"],
+            LatentDimension = 2,
+            HiddenLayers = [8],
+            Epochs = 2,
+            Seed = 5,
+        };
+
+        var options = Make();
+        var estimator = _ml.Transforms.VariationalAutoencoder(options);
+        options.LearningRate = -1;
+        options.LatentDimension = 0;
+        options.Epochs = 0;
+        options.Beta = 1e300;
+        options.OutputColumnName = "Elsewhere";
+        options.Columns.Add("Age");
+        options.HiddenLayers[0] = 0;
+        options.MissingTextValues.Add(null!);
+
+        var shape = estimator.GetOutputSchema(MLNetInterop.ShapeOf(data.Schema));
+        Assert.True(MLNetInterop.TryFindColumn(shape, "Latent", out _));
+        using var changed = estimator.Fit(data);
+        using var reference = _ml.Transforms.VariationalAutoencoder(Make()).Fit(data);
+        Assert.Equal((2, "Latent", 2), (changed.LatentDimension, changed.OutputColumnName, changed.Columns.Count));
+        Assert.Equal(RowReader.Vectors(reference.Transform(data), "Latent"), RowReader.Vectors(changed.Transform(data), "Latent"));
     }
 
     [Fact]

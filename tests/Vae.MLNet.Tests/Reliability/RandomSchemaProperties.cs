@@ -4,13 +4,17 @@ using FsCheck.Xunit;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Vae.MLNet.Tests.MLNet;
+using Vae.MLNet.Tests.TestData;
 
 namespace Vae.MLNet.Tests.Reliability;
 
 /// <summary>Random schemas (column subsets, declared kinds, vector widths, key counts), random data (NaN, infinities,
 /// values near the float limits, constants, out-of-range binaries and keys, doubles beyond the float range) and
 /// random options: Fit then Transform either succeeds with finite outputs, or throws one of the documented
-/// exceptions, naming a column the data makes invalid whenever there is one.</summary>
+/// exceptions, naming a column the data makes invalid whenever there is one. Cases also draw unusual text categories
+/// (lone surrogates, U+0000, marks, emoji sequences, the other bucket's name) and sources that can be read only
+/// once: Fit on such a source says it read other rows the second time, Transform over one serves every row the
+/// outputs a list of the same rows gets, and a saved and loaded model gives the same outputs.</summary>
 public sealed class RandomSchemaProperties
 {
     [Property(MaxTest = 50, Arbitrary = [typeof(Cases)])]
@@ -18,6 +22,17 @@ public sealed class RandomSchemaProperties
     {
         var ml = new MLContext(seed: c.Seed);
         var (data, invalid) = c.Build(ml);
+        if (c.OneShot)
+        {
+            // Fit reads its data twice: a one-shot source is refused, for its column first where a value is invalid.
+            var oneShot = Assert.ThrowsAny<InvalidOperationException>(() => ml.Transforms.VariationalAutoencoder(c.Options()).Fit(c.Build(ml, oneShot: true).Data));
+            Assert.True(
+                c.Rows == 0 ? oneShot.Message.Contains("no rows", StringComparison.Ordinal)
+                : invalid.Count > 0 ? invalid.Any(name => oneShot.Message.Contains($"'{name}'", StringComparison.Ordinal))
+                : oneShot.Message.Contains("second reading", StringComparison.Ordinal),
+                $"{c}: one-shot fit: {oneShot.Message}");
+        }
+
         VariationalAutoencoderTransformer model;
         try
         {
@@ -53,6 +68,23 @@ public sealed class RandomSchemaProperties
             var imputed = output.GetColumn<float>("AImputed").ToArray();
             Assert.All(input.Zip(imputed), p => Assert.True(float.IsNaN(p.First) ? float.IsFinite(p.Second) : p.First.Equals(p.Second), $"{c}: A {p.First} imputed as {p.Second}"));
         }
+
+        // Reconstructed and generated text categories are categories seen at fit.
+        var seen = data.GetColumn<string>("T").Where(t => !(c.AllowMissing && t is "" or "?")).ToHashSet(StringComparer.Ordinal);
+        if (c.Columns.Any(col => col.Spec.Name == "T") && seen.Count > 0)
+        {
+            Assert.All(output.GetColumn<string>("THat"), t => Assert.True(seen.Contains(t), $"{c}: reconstructed '{t}'"));
+            Assert.All(model.Generate(50, c.Seed).GetColumn<string>("T"), t => Assert.True(seen.Contains(t), $"{c}: generated '{t}'"));
+        }
+
+        // Saved and loaded, the model gives the same outputs; over a one-shot source, every row gets them too.
+        using var stream = new MemoryStream();
+        ml.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = ml.Model.Load(stream, out _);
+        var again = RowReader.LatentAndScore(loaded.Transform(c.OneShot ? c.Build(ml, oneShot: true).Data : data));
+        Assert.Equal(RowReader.Vectors(output, "Latent"), again.Select(r => r.Latent));
+        Assert.Equal(RowReader.Scalars(output, "Score"), again.Select(r => r.Score));
     }
 
     public static class Cases
@@ -74,7 +106,9 @@ public sealed class RandomSchemaProperties
              from beta in Gen.Elements(0.0, 0.5, 1.0, 4.0)
              from validation in Gen.Elements(0.0, 0.0, 0.3)
              from allowMissing in Gen.Elements(false, false, true)
-             select new Case(seed, rows, columns.Select((s, i) => (s, kinds[i])).ToArray(), width, keyCount, hazard, latent, hidden, epochs, batch, loss, reduction, beta, validation, allowMissing))
+             from oddText in Gen.Elements(false, true)
+             from oneShot in Gen.Elements(false, false, true)
+             select new Case(seed, rows, columns.Select((s, i) => (s, kinds[i])).ToArray(), width, keyCount, hazard, latent, hidden, epochs, batch, loss, reduction, beta, validation, allowMissing, oddText, oneShot))
             .ToArbitrary();
     }
 
@@ -100,7 +134,7 @@ public sealed class RandomSchemaProperties
     public sealed record Case(
         int Seed, int Rows, (ColumnSpec Spec, bool Declared)[] Columns, int Width, int KeyCount, Hazard Hazard,
         int Latent, int[] Hidden, int Epochs, int Batch, VaeNumericLoss NumericLoss, VaeReconstructionReduction Reduction,
-        double Beta, double Validation, bool AllowMissing)
+        double Beta, double Validation, bool AllowMissing, bool OddText, bool OneShot)
     {
         public VariationalAutoencoderOptions Options() => new()
         {
@@ -118,11 +152,14 @@ public sealed class RandomSchemaProperties
             ReconstructionErrorColumnName = "Error",
             AllowMissingValues = AllowMissing,
             ImputedColumnSuffix = AllowMissing ? "Imputed" : null,
+            ReconstructedColumnSuffix = "Hat",
             Seed = Seed,
         };
 
         /// <summary>The data, and the columns whose values the model must reject (it is the only reason to fail).</summary>
-        public (IDataView Data, HashSet<string> Invalid) Build(MLContext ml)
+        /// <param name="ml">The context.</param>
+        /// <param name="oneShot">The same rows from a source that yields them only on its first enumeration.</param>
+        public (IDataView Data, HashSet<string> Invalid) Build(MLContext ml, bool oneShot = false)
         {
             var random = new Random(Seed);
             var rows = new List<Row>();
@@ -136,7 +173,7 @@ public sealed class RandomSchemaProperties
                     A = (float)Gaussian(random),
                     B = Gaussian(random) * 1000,
                     V = Enumerable.Range(0, Width).Select(_ => (float)Gaussian(random)).ToArray(),
-                    T = random.NextDouble() < 0.1 ? string.Empty : $"t{random.Next(4)}",
+                    T = random.NextDouble() < 0.1 ? string.Empty : OddText ? OddStringTests.Odd[random.Next(OddStringTests.Odd.Length)] : $"t{random.Next(4)}",
                     K = (uint)random.Next(KeyCount),
                     F = random.NextDouble() < 0.4,
                     P = (float)random.NextDouble(),
@@ -153,7 +190,7 @@ public sealed class RandomSchemaProperties
             var definition = SchemaDefinition.Create(typeof(Row));
             definition["V"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, Width);
             definition["K"].ColumnType = new KeyDataViewType(typeof(uint), KeyCount);
-            var data = ml.Data.LoadFromEnumerable(rows, definition);
+            var data = ml.Data.LoadFromEnumerable(oneShot ? Sources.OneShot(rows) : rows, definition);
             var invalid = rows.Count == 0 ? [] : Columns.Where(c => rows.Any(row => IsInvalid(row, c.Spec.Name, c.Declared ? c.Spec.Alternative : VaeColumnKind.Auto)))
                 .Select(c => c.Spec.Name).ToHashSet();
             return (data, invalid);
@@ -202,7 +239,7 @@ public sealed class RandomSchemaProperties
         }
 
         public override string ToString() =>
-            $"seed {Seed}, {Rows} rows, missing {(AllowMissing ? "allowed" : "rejected")}, columns [{string.Join(", ", Columns.Select(c => c.Declared ? $"{c.Spec.Name}:{c.Spec.Alternative}" : c.Spec.Name))}], width {Width}, keys {KeyCount}, {Hazard}, latent {Latent}, hidden [{string.Join(",", Hidden)}], {Epochs} epochs, batch {Batch}, {NumericLoss}, {Reduction}, beta {Beta}, validation {Validation}";
+            $"seed {Seed}, {Rows} rows, missing {(AllowMissing ? "allowed" : "rejected")}, columns [{string.Join(", ", Columns.Select(c => c.Declared ? $"{c.Spec.Name}:{c.Spec.Alternative}" : c.Spec.Name))}], width {Width}, keys {KeyCount}, {Hazard}, latent {Latent}, hidden [{string.Join(",", Hidden)}], {Epochs} epochs, batch {Batch}, {NumericLoss}, {Reduction}, beta {Beta}, validation {Validation}{(OddText ? ", odd text" : string.Empty)}{(OneShot ? ", one-shot source" : string.Empty)}";
 
         private static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
     }
