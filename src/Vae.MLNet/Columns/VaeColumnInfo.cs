@@ -51,7 +51,8 @@ public sealed class VaeColumnInfo
     /// names (their text, where the key has key-value metadata, else "1", "2", ...). Empty for other kinds.</summary>
     public IReadOnlyList<string> Categories { get; }
 
-    /// <summary>The name of the bucket that takes the categories of a text column unseen at fit or beyond the cap.</summary>
+    /// <summary>The name of the bucket that takes the categories of a text column unseen at fit or beyond the cap. It
+    /// is an input position only: decoded, reconstructed, imputed and generated values are never the bucket.</summary>
     public const string OtherCategory = "<other>";
 
     /// <inheritdoc />

@@ -91,9 +91,13 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     }
 
     /// <summary>Decodes latent points into rows of the original columns, in their original types: numbers
-    /// de-standardised, categories as their key or text value (the most likely one), binary columns as Booleans
-    /// or, for numeric columns, as the probability of 1.</summary>
-    /// <param name="latentPoints">Points of <see cref="LatentDimension"/> values each.</param>
+    /// de-standardised and kept within the range seen at fit, categories as their key or text value (the most likely
+    /// one among those seen at fit: never the bucket of other values), binary columns as Booleans or, for numeric
+    /// columns, as the probability of 1.</summary>
+    /// <param name="latentPoints">Points of <see cref="LatentDimension"/> finite values each.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A point has another size or a value that is not finite.</exception>
+    /// <exception cref="InvalidOperationException">A point lies so far from the prior that the decoder's outputs
+    /// overflow.</exception>
     public IDataView Decode(IEnumerable<float[]> latentPoints)
     {
         _host.CheckValue(latentPoints, nameof(latentPoints));
@@ -119,7 +123,8 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     /// and every column drawn from the decoder's distribution: categories and binary values from its probabilities,
     /// numbers from its Gaussian (the learned standard deviation under Gaussian NLL; under squared error the root
     /// mean square residual measured on the training data), then clipped to the range seen at fit and rounded to the
-    /// decimal places the column's values had (whole numbers stay whole).</summary>
+    /// decimal places the column's values had (whole numbers stay whole). Text categories are drawn among those seen
+    /// at fit, never the bucket of other values.</summary>
     /// <param name="count">Number of rows.</param>
     /// <param name="seed">Seed of the draws; the same seed gives the same rows.</param>
     public IDataView Generate(int count, int seed = 0)
