@@ -3,12 +3,6 @@ using Microsoft.ML.Data;
 
 namespace Vae.MLNet.Columns;
 
-/// <summary>A requested input column, its type checked and its kind resolved.</summary>
-internal readonly record struct ColumnRequest(string Name, SourceType Source, VaeColumnKind Kind, double Weight);
-
-/// <summary>The encoded training matrix: <see cref="Rows"/> rows of the encoding's width, row-major.</summary>
-internal sealed record EncodedMatrix(float[] Values, int Rows, int Width);
-
 /// <summary>Learns an encoding from data (one pass) and encodes data with it (one more pass).</summary>
 internal static class ColumnEncodingFitter
 {

@@ -2,9 +2,6 @@ using Microsoft.ML;
 
 namespace Vae.MLNet.Columns;
 
-/// <summary>What one reading of the training data gave: its row count and an order-independent hash of its rows.</summary>
-internal readonly record struct DataFingerprint(long Rows, ulong Hash);
-
 /// <summary>Hashes the model's input columns of each row a cursor passes, so that two readings of the same data can
 /// be compared: <c>Fit</c> reads its data twice (statistics, then encoding), and a source that gives other rows the
 /// second time (one that can be enumerated only once, or that changed in between) would otherwise be encoded with the

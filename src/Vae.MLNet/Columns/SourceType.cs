@@ -2,12 +2,6 @@ using Microsoft.ML.Data;
 
 namespace Vae.MLNet.Columns;
 
-/// <summary>The item types an input column may have.</summary>
-internal enum ItemKind : byte
-{
-    Single, Double, SByte, Byte, Int16, UInt16, Int32, UInt32, Int64, UInt64, Boolean, Text, Key,
-}
-
 /// <summary>The type of an input column as the encoding needs it: what to read, and what a fitted model insists on
 /// finding again at transform time. Serialisable, unlike <see cref="DataViewType"/>.</summary>
 internal readonly record struct SourceType(ItemKind Item, ItemKind KeyRaw, ulong KeyCount, int VectorSize)

@@ -4,7 +4,7 @@ using Microsoft.ML.Runtime;
 using Vae.MLNet.Columns;
 using Vae.MLNet.Model;
 
-namespace Vae.MLNet.MLNet;
+namespace Vae.MLNet;
 
 /// <summary>Turns decoder outputs back into the original columns and types.</summary>
 internal static class RowDecoder

@@ -4,8 +4,9 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Vae.MLNet;
 using Vae.MLNet.Columns;
-using Vae.MLNet.MLNet;
 using Vae.MLNet.Model;
+using Vae.MLNet.Persistence;
+using Vae.MLNet.Transform;
 
 [assembly: LoadableClass(typeof(VariationalAutoencoderTransformer), null, typeof(SignatureLoadModel),
     "Variational Autoencoder Transformer", VariationalAutoencoderTransformer.LoaderSignature)]

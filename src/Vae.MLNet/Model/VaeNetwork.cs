@@ -92,7 +92,7 @@ internal sealed class VaeNetwork : nn.Module
         using var scope = NewDisposeScope();
         var h = encoder.forward(x);
         var m = mu.forward(h);
-        var lv = logvar.forward(h).clamp(Scalars.LogVarMin, Scalars.LogVarMax);
+        var lv = logvar.forward(h).clamp(TorchScalars.LogVarMin, TorchScalars.LogVarMax);
         return (m.MoveToOuterDisposeScope(), lv.MoveToOuterDisposeScope());
     }
 

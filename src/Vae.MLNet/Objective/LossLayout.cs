@@ -57,7 +57,7 @@ internal sealed class LossLayout : IDisposable
     /// <summary>Splits an encoder-input batch into the reconstruction target and the observed-value mask (null when
     /// missing values are not allowed). Both belong to the caller's dispose scope.</summary>
     public (Tensor Target, Tensor? Mask) TargetAndMask(Tensor x) =>
-        MaskIndex is null ? (x, null) : (x.narrow(1, 0, Width), x.index_select(1, MaskIndex).neg().add(Scalars.One, Scalars.One));
+        MaskIndex is null ? (x, null) : (x.narrow(1, 0, Width), x.index_select(1, MaskIndex).neg().add(TorchScalars.One, TorchScalars.One));
 
     public FeatureTensors? Numeric { get; }
 

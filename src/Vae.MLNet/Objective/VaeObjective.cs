@@ -4,14 +4,6 @@ using static TorchSharp.torch;
 
 namespace Vae.MLNet.Objective;
 
-/// <summary>The parts of the objective for one batch, each a batch mean. Tensors belong to the caller's dispose
-/// scope.</summary>
-/// <param name="Total">Reconstruction summed over columns plus beta times the (free-bits floored) KL.</param>
-/// <param name="Reconstruction">Weighted reconstruction loss per column (length: columns).</param>
-/// <param name="Kl">KL(q(z|x) || N(0, I)) per latent dimension, never negative (length: latent size).</param>
-/// <param name="Beta">The KL weight in effect.</param>
-internal sealed record ObjectiveParts(Tensor Total, Tensor Reconstruction, Tensor Kl, double Beta);
-
 /// <summary>The VAE objective (negative evidence lower bound with a KL weight) as a pure function of the network's
 /// outputs: reconstruction per column by its kind's loss, plus the closed-form KL per latent dimension.</summary>
 internal static class VaeObjective
@@ -46,8 +38,8 @@ internal static class VaeObjective
             if (numericLogVar is not null)
             {
                 // 0.5 (d^2 exp(-lv) + lv + log 2 pi), every scalar held (see Scalars).
-                var lv = numericLogVar.clamp(Scalars.NumericLogVarMin, Scalars.NumericLogVarMax);
-                terms = terms.mul(lv.neg().exp()).add(lv, Scalars.One).add(Scalars.Log2Pi, Scalars.One).mul(Scalars.Half);
+                var lv = numericLogVar.clamp(TorchScalars.NumericLogVarMin, TorchScalars.NumericLogVarMax);
+                terms = terms.mul(lv.neg().exp()).add(lv, TorchScalars.One).add(TorchScalars.Log2Pi, TorchScalars.One).mul(TorchScalars.Half);
             }
 
             reconstruction = AddFeatures(reconstruction, terms, numeric, mask);
@@ -70,32 +62,32 @@ internal static class VaeObjective
             if (group.Padding is not null)
             {
                 // Padding takes no probability and no target mass. A missing category is an all-zero target: no loss.
-                logits = logits.masked_fill(group.Padding, Scalars.PaddingLogit);
-                onehot = onehot.masked_fill(group.Padding, Scalars.Zero);
+                logits = logits.masked_fill(group.Padding, TorchScalars.PaddingLogit);
+                onehot = onehot.masked_fill(group.Padding, TorchScalars.Zero);
             }
 
             var crossEntropy = onehot.mul(logits.log_softmax(-1)).sum(-1).neg();
-            reconstruction = reconstruction.index_add(0, group.Columns, crossEntropy.mean([0]).mul(group.Scales), Scalars.One);
+            reconstruction = reconstruction.index_add(0, group.Columns, crossEntropy.mean([0]).mul(group.Scales), TorchScalars.One);
         }
 
         var kl = Kl(mu, logVar);
         using var floor = freeBits.ToScalar();
         using var weight = beta.ToScalar();
         var klInObjective = freeBits > 0 ? kl.clamp_min(floor) : kl;
-        var total = reconstruction.sum().add(klInObjective.sum().mul(weight), Scalars.One);
+        var total = reconstruction.sum().add(klInObjective.sum().mul(weight), TorchScalars.One);
         return new ObjectiveParts(total, reconstruction, kl, beta);
     }
 
     /// <summary>KL(N(mu, exp(logVar)) || N(0, 1)) per latent dimension, averaged over the batch, in closed form:
     /// 0.5 (mu^2 + exp(logVar) - 1 - logVar). Rounding cannot make it negative: it is floored at 0.</summary>
     public static Tensor Kl(Tensor mu, Tensor logVar) =>
-        mu.square().add(logVar.exp(), Scalars.One).sub(Scalars.One).sub(logVar).mul(Scalars.Half).mean([0]).clamp_min(Scalars.Zero);
+        mu.square().add(logVar.exp(), TorchScalars.One).sub(TorchScalars.One).sub(logVar).mul(TorchScalars.Half).mean([0]).clamp_min(TorchScalars.Zero);
 
     /// <summary>The reparameterisation trick: z = mu + exp(0.5 logVar) * eps with eps ~ N(0, I).</summary>
     public static Tensor Reparameterize(Tensor mu, Tensor logVar, Generator? generator = null)
     {
         var eps = randn(mu.shape, dtype: mu.dtype, device: mu.device, generator: generator);
-        return mu.add(logVar.mul(Scalars.Half).exp().mul(eps), Scalars.One);
+        return mu.add(logVar.mul(TorchScalars.Half).exp().mul(eps), TorchScalars.One);
     }
 
     private static Tensor AddFeatures(Tensor reconstruction, Tensor terms, LossLayout.FeatureTensors features, Tensor? mask)
@@ -105,6 +97,6 @@ internal static class VaeObjective
             terms = terms.mul(features.Select(mask));
         }
 
-        return reconstruction.index_add(0, features.Columns, terms.mean([0]).mul(features.Scales), Scalars.One);
+        return reconstruction.index_add(0, features.Columns, terms.mean([0]).mul(features.Scales), TorchScalars.One);
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Vae.MLNet.Model;
+using Vae.MLNet.Objective;
 using static TorchSharp.torch;
 
 namespace Vae.MLNet.Training;
@@ -79,7 +80,7 @@ internal sealed class AdamOptimizer : IDisposable
 
             _firstMoments[i].mul_(_beta1Scalar).add_(grad, alpha: _oneMinusBeta1);
             _secondMoments[i].mul_(_beta2Scalar).addcmul_(grad, grad.conj(), value: _oneMinusBeta2);
-            var denominator = _secondMoments[i].sqrt().div(sqrtBiasCorrection2).add_(_epsilon, Scalars.One);
+            var denominator = _secondMoments[i].sqrt().div(sqrtBiasCorrection2).add_(_epsilon, TorchScalars.One);
             parameter.addcdiv_(_firstMoments[i], denominator, value: stepSize);
         }
     }

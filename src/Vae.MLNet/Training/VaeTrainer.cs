@@ -7,28 +7,6 @@ using static TorchSharp.torch;
 
 namespace Vae.MLNet.Training;
 
-/// <summary>Everything the trainer needs to know, resolved from the user's options.</summary>
-internal sealed record TrainingSettings(
-    int LatentDimension,
-    int[] HiddenLayers,
-    VaeActivation Activation,
-    double Dropout,
-    int Epochs,
-    int BatchSize,
-    double LearningRate,
-    double WeightDecay,
-    double GradientClipNorm,
-    double ValidationFraction,
-    int EarlyStoppingPatience,
-    KlWeight KlWeight,
-    double FreeBits,
-    VaeNumericLoss NumericLoss,
-    VaeReconstructionReduction Reduction,
-    int Seed);
-
-/// <summary>The trained model: its weights as managed arrays and the per-epoch history.</summary>
-internal sealed record TrainingResult(VaeWeights Weights, IReadOnlyList<VaeEpochResult> History);
-
 /// <summary>Trains a <see cref="VaeNetwork"/> on an encoded matrix with Adam. Separate from the model and the
 /// objective; knows nothing of ML.NET.</summary>
 internal static class VaeTrainer
@@ -274,7 +252,7 @@ internal static class VaeTrainer
         using var scope = NewDisposeScope();
         if (network.NumericLogVar is { } learned)
         {
-            return learned.clamp(Scalars.NumericLogVarMin, Scalars.NumericLogVarMax).mul(Scalars.Half).exp().cpu().data<float>().ToArray();
+            return learned.clamp(TorchScalars.NumericLogVarMin, TorchScalars.NumericLogVarMax).mul(TorchScalars.Half).exp().cpu().data<float>().ToArray();
         }
 
         using var generator = new Generator((ulong)settings.Seed + 2, train.device);
@@ -293,18 +271,18 @@ internal static class VaeTrainer
             if (mask is null)
             {
                 using var count = terms.shape[0].ToScalar();
-                squares.add_(terms.sum([0]).to(ScalarType.Float64), Scalars.One);
-                counted.add_(count, Scalars.One);
+                squares.add_(terms.sum([0]).to(ScalarType.Float64), TorchScalars.One);
+                counted.add_(count, TorchScalars.One);
             }
             else
             {
                 var observed = numeric.Select(mask);
-                squares.add_(terms.mul(observed).sum([0]).to(ScalarType.Float64), Scalars.One);
-                counted.add_(observed.sum([0]).to(ScalarType.Float64), Scalars.One);
+                squares.add_(terms.mul(observed).sum([0]).to(ScalarType.Float64), TorchScalars.One);
+                counted.add_(observed.sum([0]).to(ScalarType.Float64), TorchScalars.One);
             }
         }
 
-        return squares.div(counted.clamp_min(Scalars.One)).sqrt().to(ScalarType.Float32).cpu().data<float>().ToArray();
+        return squares.div(counted.clamp_min(TorchScalars.One)).sqrt().to(ScalarType.Float32).cpu().data<float>().ToArray();
     }
 
     /// <summary>An epoch's running sums, in doubles: [reconstruction per column, KL per dimension, total] times rows,

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Vae.MLNet.MLNet.Internals;
+using Vae.MLNet.Internals;
 using Vae.MLNet.Tests.TestData;
 
 namespace Vae.MLNet.Tests.MLNet;

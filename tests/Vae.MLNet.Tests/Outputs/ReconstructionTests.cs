@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Vae.MLNet.MLNet.Internals;
+using Vae.MLNet.Internals;
 using Vae.MLNet.Tests.MLNet;
 using Vae.MLNet.Tests.TestData;
 

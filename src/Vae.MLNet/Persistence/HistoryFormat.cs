@@ -1,6 +1,6 @@
 using Vae.MLNet.Columns;
 
-namespace Vae.MLNet.MLNet;
+namespace Vae.MLNet.Persistence;
 
 /// <summary>Writes and reads the training history inside a saved model.</summary>
 internal static class HistoryFormat

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Vae.MLNet.Columns;
 
-namespace Vae.MLNet.MLNet;
+namespace Vae.MLNet.Transform;
 
 /// <summary>The lazy output of <c>Transform</c>. Its cursor runs the model on batches of rows read through one
 /// cursor over the input: each batch keeps the values of the pass-through columns it read beside the model's inputs,

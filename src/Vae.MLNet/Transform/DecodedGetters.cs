@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Vae.MLNet.Columns;
 
-namespace Vae.MLNet.MLNet;
+namespace Vae.MLNet.Transform;
 
 /// <summary>Getters of per-column outputs decoded from the posterior mean, in the input column's own type: the
 /// reconstructed value, or the imputed value (the input where observed, the reconstruction where missing).</summary>

@@ -1,7 +1,7 @@
 using Vae.MLNet.Columns;
 using Vae.MLNet.Model;
 
-namespace Vae.MLNet.MLNet;
+namespace Vae.MLNet.Transform;
 
 /// <summary>Buffers and results of one batch of rows through the trained model: encoded inputs in, posterior heads
 /// out, and when wanted the rows decoded from the posterior mean and their reconstruction losses and KL. One per

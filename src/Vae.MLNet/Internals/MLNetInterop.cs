@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 
-namespace Vae.MLNet.MLNet.Internals;
+namespace Vae.MLNet.Internals;
 
 /// <summary>ML.NET members that are internal in ML.NET 5, for this library's tests and benchmarks.</summary>
 internal static class MLNetInterop

@@ -1,13 +1,13 @@
 using TorchSharp;
 using Vae.MLNet.Objective;
 
-namespace Vae.MLNet.Model;
+namespace Vae.MLNet.Objective;
 
 /// <summary>Constant scalars of the training step (both forms of the objective), held for the life of the process. A temporary TorchSharp scalar
 /// (a number converted implicitly, or the alpha of 1 that <c>a + b</c> and <c>add(b)</c> pass) is unreferenced while
 /// native code reads it, and a garbage collection at that moment can let its finalizer free it in use; these never
 /// are.</summary>
-internal static class Scalars
+internal static class TorchScalars
 {
     public static readonly Scalar Zero = 0.ToScalar();
 
