@@ -4,6 +4,7 @@ using Microsoft.ML.Runtime;
 using Vae.MLNet.Columns;
 using Vae.MLNet.Objective;
 using Vae.MLNet.Training;
+using Vae.MLNet.Transform;
 using static TorchSharp.torch;
 
 namespace Vae.MLNet;
@@ -23,6 +24,7 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
     /// <summary>The options as they were when the estimator was built (a copy of the caller's, lists included).</summary>
     private readonly VariationalAutoencoderOptions _options;
     private readonly VaeColumn[] _columns;
+    private readonly OutputColumnSpec[] _outputs;
 
     internal VariationalAutoencoderEstimator(IHostEnvironment environment, VariationalAutoencoderOptions options)
     {
@@ -31,7 +33,9 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         _host = environment.Register(nameof(VariationalAutoencoderEstimator));
         _options = options.Snapshot();
         _columns = [.. _options.Columns];
-        Validate(_options, _columns);
+        ColumnResolver.CheckList(_columns, nameof(options.Columns));
+        _outputs = OutputColumns(_options, _columns);
+        Validate(_options, _outputs);
     }
 
     /// <summary>The defaults of every option, defined once.</summary>
@@ -112,15 +116,15 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         _host.CheckValue(inputSchema, nameof(inputSchema));
         ColumnResolver.Check(inputSchema, _columns, nameof(inputSchema));
         var result = inputSchema.ToDictionary(c => c.Name);
-        foreach (var (name, option) in OutputColumns(_options, _columns))
+        foreach (var output in _outputs)
         {
-            result[name] = option switch
+            result[output.Name] = output.Kind switch
             {
-                nameof(_options.OutputColumnName) or nameof(_options.LogVarianceColumnName) or nameof(_options.ColumnErrorsColumnName) =>
-                    new SchemaShape.Column(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, SlotNamesShape()),
-                nameof(_options.ScoreColumnName) or nameof(_options.ReconstructionErrorColumnName) =>
-                    new SchemaShape.Column(name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false),
-                _ => Renamed(inputSchema, name, option),
+                OutputKind.Latent or OutputKind.LogVariance or OutputKind.ColumnErrors =>
+                    new SchemaShape.Column(output.Name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, SlotNamesShape()),
+                OutputKind.Score or OutputKind.ReconstructionError =>
+                    new SchemaShape.Column(output.Name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false),
+                _ => Renamed(inputSchema, output),
             };
         }
 
@@ -196,58 +200,21 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         }, CheckAlive, cancellationToken);
 
         return new VariationalAutoencoderTransformer(
-            _host, encoding, result.Weights, _options.Reduction, OutputNames.From(_options), result.History);
+            _host, encoding, result.Weights, _options.Reduction, _outputs, result.History);
     }
 
     /// <summary>A per-column output: the input column's shape under a new name.</summary>
-    private SchemaShape.Column Renamed(SchemaShape inputSchema, string name, string option)
+    private SchemaShape.Column Renamed(SchemaShape inputSchema, OutputColumnSpec output)
     {
-        var suffix = option == nameof(_options.ReconstructedColumnSuffix) ? _options.ReconstructedColumnSuffix! : _options.ImputedColumnSuffix!;
-        inputSchema.TryFindColumn(name[..^suffix.Length], out var input);
-        return new SchemaShape.Column(name, input.Kind, input.ItemType, input.IsKey, input.Annotations);
+        inputSchema.TryFindColumn(_columns[output.InputColumn].Name, out var input);
+        return new SchemaShape.Column(output.Name, input.Kind, input.ItemType, input.IsKey, input.Annotations);
     }
 
-    /// <summary>Every output column with the option that names it.</summary>
-    internal static IEnumerable<(string Name, string Option)> OutputColumns(VariationalAutoencoderOptions options, IReadOnlyList<VaeColumn> columns)
-    {
-        yield return (options.OutputColumnName, nameof(options.OutputColumnName));
-        if (options.LogVarianceColumnName is { } logVar)
-        {
-            yield return (logVar, nameof(options.LogVarianceColumnName));
-        }
-
-        if (options.ScoreColumnName is { } score)
-        {
-            yield return (score, nameof(options.ScoreColumnName));
-        }
-
-        if (options.ReconstructionErrorColumnName is { } error)
-        {
-            yield return (error, nameof(options.ReconstructionErrorColumnName));
-        }
-
-        if (options.ColumnErrorsColumnName is { } columnErrors)
-        {
-            yield return (columnErrors, nameof(options.ColumnErrorsColumnName));
-        }
-
-        foreach (var (suffix, option) in new[]
-        {
-            (options.ReconstructedColumnSuffix, nameof(options.ReconstructedColumnSuffix)),
-            (options.ImputedColumnSuffix, nameof(options.ImputedColumnSuffix)),
-        })
-        {
-            if (suffix is null)
-            {
-                continue;
-            }
-
-            foreach (var column in columns)
-            {
-                yield return (column.Name + suffix, option);
-            }
-        }
-    }
+    /// <summary>The output columns the options ask for.</summary>
+    private static OutputColumnSpec[] OutputColumns(VariationalAutoencoderOptions options, IReadOnlyList<VaeColumn> columns) =>
+        OutputColumnSpec.List(
+            options.OutputColumnName, options.LogVarianceColumnName, options.ScoreColumnName, options.ReconstructionErrorColumnName,
+            options.ColumnErrorsColumnName, options.ReconstructedColumnSuffix, options.ImputedColumnSuffix, columns.Select(c => c.Name).ToArray());
 
     private static SchemaShape SlotNamesShape() => new([
         new SchemaShape.Column(AnnotationUtils.Kinds.SlotNames, SchemaShape.Column.VectorKind.Vector, TextDataViewType.Instance, false),
@@ -276,10 +243,9 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             $"GPU {gpu} was requested (MLContext.GpuDeviceId) but CUDA is not available to TorchSharp and MLContext.FallbackToCpu is false. Reference a TorchSharp CUDA package or allow the fallback.");
     }
 
-    private static void Validate(VariationalAutoencoderOptions options, VaeColumn[] columns)
+    private static void Validate(VariationalAutoencoderOptions options, OutputColumnSpec[] outputs)
     {
         var hidden = options.HiddenLayers;
-        ColumnResolver.CheckList(columns, nameof(options.Columns));
         Positive(options.LatentDimension, nameof(options.LatentDimension));
         Positive(options.Epochs, nameof(options.Epochs));
         Positive(options.BatchSize, nameof(options.BatchSize));
@@ -312,16 +278,16 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, option) in OutputColumns(options, columns))
+        foreach (var output in outputs)
         {
-            if (string.IsNullOrWhiteSpace(name))
+            if (string.IsNullOrWhiteSpace(output.Name))
             {
-                throw new ArgumentOutOfRangeException(option, "Output column names must not be empty.");
+                throw new ArgumentOutOfRangeException(output.Option, "Output column names must not be empty.");
             }
 
-            if (!names.Add(name))
+            if (!names.Add(output.Name))
             {
-                throw new ArgumentOutOfRangeException(option, $"Output column name '{name}' is used twice.");
+                throw new ArgumentOutOfRangeException(output.Option, $"Output column name '{output.Name}' is used twice.");
             }
         }
     }
@@ -353,21 +319,4 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             throw new ArgumentOutOfRangeException(name, value, $"{name} has an unknown value.");
         }
     }
-}
-
-/// <summary>The output columns a transformer produces (null where not requested).</summary>
-/// <param name="Latent">The posterior mean.</param>
-/// <param name="LogVariance">The posterior log-variance.</param>
-/// <param name="Score">The anomaly score (negative ELBO at the posterior mean).</param>
-/// <param name="ReconstructionError">The weighted reconstruction loss.</param>
-/// <param name="ColumnErrors">The weighted reconstruction loss of each input column, as a vector.</param>
-/// <param name="ReconstructionSuffix">Suffix of the per-column reconstructed values.</param>
-/// <param name="ImputationSuffix">Suffix of the per-column imputed values.</param>
-internal sealed record OutputNames(
-    string Latent, string? LogVariance, string? Score, string? ReconstructionError,
-    string? ColumnErrors = null, string? ReconstructionSuffix = null, string? ImputationSuffix = null)
-{
-    public static OutputNames From(VariationalAutoencoderOptions options) =>
-        new(options.OutputColumnName, options.LogVarianceColumnName, options.ScoreColumnName, options.ReconstructionErrorColumnName,
-            options.ColumnErrorsColumnName, options.ReconstructedColumnSuffix, options.ImputedColumnSuffix);
 }

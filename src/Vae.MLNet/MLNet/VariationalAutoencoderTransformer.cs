@@ -24,22 +24,18 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     /// <summary>Rows per batch in <c>Transform</c>'s cursor.</summary>
     internal const int TransformBatchSize = 512;
 
-    /// <summary>Version of the model blob inside ML.NET's model file (2: the content with its length and SHA-256; 3:
-    /// strings as UTF-16 code units). Version 2 is still read.</summary>
-    private const int FormatVersion = 3;
-
     private readonly IHost _host;
     private readonly List<VaeEpochResult> _history;
     private readonly VaeReconstructionReduction _reduction;
 
     internal VariationalAutoencoderTransformer(
         IHostEnvironment environment, ColumnEncoding encoding, VaeWeights weights, VaeReconstructionReduction reduction,
-        OutputNames names, IReadOnlyList<VaeEpochResult> history)
+        IReadOnlyList<OutputColumnSpec> outputs, IReadOnlyList<VaeEpochResult> history)
     {
         _host = environment.Register(nameof(VariationalAutoencoderTransformer));
         Encoding = encoding;
         Weights = weights;
-        Names = names;
+        Outputs = outputs;
         _reduction = reduction;
         _history = history.ToList();
         Inference = new VaeInference(weights, encoding, reduction);
@@ -56,7 +52,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     public int LatentDimension => Weights.Latent;
 
     /// <summary>The name of the latent-mean output column.</summary>
-    public string OutputColumnName => Names.Latent;
+    public string OutputColumnName => Outputs.First(o => o.Kind == OutputKind.Latent).Name;
 
     /// <inheritdoc />
     public bool IsRowToRowMapper => true;
@@ -65,7 +61,8 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
 
     internal VaeWeights Weights { get; }
 
-    internal OutputNames Names { get; }
+    /// <summary>The output columns, in schema order.</summary>
+    internal IReadOnlyList<OutputColumnSpec> Outputs { get; }
 
     internal VaeInference Inference { get; }
 
@@ -194,24 +191,35 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     {
     }
 
+    // Binary format of the model's entry, after ML.NET's header (whose written version names the layout):
+    //   int       length of the content
+    //   byte[]    the content:
+    //               int     output column count, then per column: byte kind (OutputKind), string name,
+    //                       int position of its input column among the model's columns (-1: a whole-row output)
+    //               byte    reconstruction reduction (VaeReconstructionReduction)
+    //               ...     the column encoding (ColumnEncoding.Write), the weights (VaeWeights.Write), the
+    //                       training history (HistoryFormat.Write)
+    //   byte[32]  SHA-256 of the content, so that damage the zip container lets through is caught on load
+    // Strings are written by ModelWriter: int length, then UTF-16 code units.
+    //
+    // Versions:
+    //   0x00010001  the content above preceded by an int 2, strings in UTF-8, the output columns as seven names
+    //               (latent; log-variance, score, reconstruction error, column errors, reconstructed suffix and
+    //               imputed suffix, each a bool then the string when present). Still read.
+    //   0x00010003  strings as UTF-16 code units (lone surrogates survive); the output columns as a list.
+    private const uint VersionUtf8Names = 0x00010001;
+    private const uint VersionCurrent = 0x00010003;
+
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         _host.CheckValue(ctx, nameof(ctx));
         ctx.CheckAtModel();
         ctx.SetVersionInfo(GetVersionInfo());
 
-        // The content goes behind its length and followed by its SHA-256, so that any damage to it (a flipped byte
-        // that the zip container lets through) is caught on load rather than giving different weights.
         using var content = new MemoryStream();
         using (var writer = new ModelWriter(content))
         {
-            writer.Write(Names.Latent);
-            WriteOptional(writer, Names.LogVariance);
-            WriteOptional(writer, Names.Score);
-            WriteOptional(writer, Names.ReconstructionError);
-            WriteOptional(writer, Names.ColumnErrors);
-            WriteOptional(writer, Names.ReconstructionSuffix);
-            WriteOptional(writer, Names.ImputationSuffix);
+            OutputColumnSpec.Write(writer, Outputs);
             writer.Write((byte)_reduction);
             Encoding.Write(writer);
             Weights.Write(writer);
@@ -219,7 +227,6 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         }
 
         var bytes = content.GetBuffer().AsSpan(0, (int)content.Length);
-        ctx.Writer.Write(FormatVersion);
         ctx.Writer.Write(bytes.Length);
         ctx.Writer.Write(bytes);
         ctx.Writer.Write(SHA256.HashData(bytes));
@@ -227,9 +234,9 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
 
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "VAEMLNET",
-        verWrittenCur: 0x00010001,
-        verReadableCur: 0x00010001,
-        verWeCanReadBack: 0x00010001,
+        verWrittenCur: VersionCurrent,
+        verReadableCur: VersionCurrent,
+        verWeCanReadBack: VersionUtf8Names,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(VariationalAutoencoderTransformer).Assembly.FullName);
 
@@ -240,12 +247,16 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         ctx.CheckAtModel(GetVersionInfo());
         try
         {
-            var version = ctx.Reader.ReadInt32();
-            ModelFormat.Check(version is 2 or FormatVersion, $"format version {version} is not 2 or {FormatVersion}");
-            var reader = VerifiedContent(ctx.Reader, utf16Strings: version >= 3);
-            var names = new OutputNames(
-                reader.ReadString(), ReadOptional(reader), ReadOptional(reader), ReadOptional(reader),
-                ReadOptional(reader), ReadOptional(reader), ReadOptional(reader));
+            var version = ctx.Header.ModelVerWritten;
+            ModelFormat.Check(version is VersionUtf8Names or VersionCurrent, $"format version 0x{version:X8} is unknown");
+            if (version == VersionUtf8Names)
+            {
+                var layout = ctx.Reader.ReadInt32();
+                ModelFormat.Check(layout == 2, $"format version {layout} is not 2");
+            }
+
+            var reader = VerifiedContent(ctx.Reader, utf16Strings: version == VersionCurrent);
+            var outputs = version == VersionCurrent ? OutputColumnSpec.Read(reader) : ReadOutputNames(reader);
             var reduction = (VaeReconstructionReduction)reader.ReadByte();
             ModelFormat.Check(Enum.IsDefined(reduction), "unknown reconstruction reduction");
             var encoding = ColumnEncoding.Read(reader);
@@ -255,7 +266,10 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
             ModelFormat.Check(weights.NumericLogVar.Length == 0 || weights.NumericLogVar.Length == numericFeatures, "the learned numeric variances do not fit the columns");
             ModelFormat.Check(weights.NumericNoise.Length == 0 || weights.NumericNoise.Length == numericFeatures, "the numeric noise levels do not fit the columns");
             var history = HistoryFormat.Read(reader);
-            return new VariationalAutoencoderTransformer(env, encoding, weights, reduction, names, history);
+            var columns = encoding.Columns.Select(c => c.Name).ToArray();
+            var outputColumns = outputs(columns);
+            ModelFormat.Check(outputColumns.All(o => o.InputColumn < columns.Length), "an output column names no input column of the model");
+            return new VariationalAutoencoderTransformer(env, encoding, weights, reduction, outputColumns, history);
         }
         catch (EndOfStreamException e)
         {
@@ -275,14 +289,13 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         return new ModelReader(new MemoryStream(content, writable: false), utf16Strings);
     }
 
-    private static void WriteOptional(BinaryWriter writer, string? value)
+    /// <summary>Format 0x00010001's output names (the latent's, then six optional ones: a bool, then the string when
+    /// present); the per-column outputs follow from the model's columns, read later.</summary>
+    private static Func<IReadOnlyList<string>, OutputColumnSpec[]> ReadOutputNames(BinaryReader reader)
     {
-        writer.Write(value is not null);
-        if (value is not null)
-        {
-            writer.Write(value);
-        }
+        string? Optional() => reader.ReadBoolean() ? reader.ReadString() : null;
+        var (latent, logVariance, score, error, columnErrors, reconstructed, imputed) =
+            (reader.ReadString(), Optional(), Optional(), Optional(), Optional(), Optional(), Optional());
+        return columns => OutputColumnSpec.List(latent, logVariance, score, error, columnErrors, reconstructed, imputed, columns);
     }
-
-    private static string? ReadOptional(BinaryReader reader) => reader.ReadBoolean() ? reader.ReadString() : null;
 }

@@ -1,28 +1,15 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Vae.MLNet.Columns;
-
 namespace Vae.MLNet.Transform;
 
-/// <summary>What an output column holds.</summary>
-internal enum OutputKind
+/// <summary>An output column bound to an input schema: its spec, its index in the output schema and, for a
+/// per-column output, the index of its input column in the input schema (-1 otherwise).</summary>
+internal sealed record OutputColumn(OutputColumnSpec Spec, int Index, int InputIndex)
 {
-    Latent,
-    LogVariance,
-    Score,
-    ReconstructionError,
-    ColumnErrors,
-    Reconstructed,
-    Imputed,
-}
+    public OutputKind Kind => Spec.Kind;
 
-/// <summary>One output column: its kind, its index in the output schema and, for per-column outputs, the input
-/// column (its index in the encoding and in the input schema).</summary>
-internal sealed record OutputColumn(OutputKind Kind, int Index, int EncodingColumn = -1, int InputIndex = -1)
-{
-    /// <summary>Whether the column needs the rows decoded.</summary>
-    public bool Decodes => Kind is OutputKind.Reconstructed or OutputKind.Imputed;
+    /// <summary>The position of its input column among the model's columns (-1: a whole-row output).</summary>
+    public int EncodingColumn => Spec.InputColumn;
 
-    /// <summary>Whether the column needs the reconstruction losses.</summary>
-    public bool Scores => Kind is OutputKind.Score or OutputKind.ReconstructionError or OutputKind.ColumnErrors;
+    public bool Decodes => Spec.Decodes;
+
+    public bool Scores => Spec.Scores;
 }

@@ -33,50 +33,23 @@ internal sealed class VaeMapper : IRowToRowMapper
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
         var outputs = new List<OutputColumn>();
-        void Add(string name, DataViewType type, DataViewSchema.Annotations? annotations, OutputKind kind, int column = -1)
-        {
-            builder.AddColumn(name, type, annotations);
-            outputs.Add(new OutputColumn(kind, inputSchema.Count + outputs.Count, column, column < 0 ? -1 : InputIndices[column]));
-        }
-
         var latent = parent.LatentDimension;
-        var names = parent.Names;
         var vector = new VectorDataViewType(NumberDataViewType.Single, latent);
-        Add(names.Latent, vector, SlotNames(Enumerable.Range(0, latent).Select(i => $"z{i}").ToArray()), OutputKind.Latent);
-        if (names.LogVariance is { } logVar)
+        var columnNames = encoding.Columns.Select(c => c.Name).ToArray();
+        foreach (var spec in parent.Outputs)
         {
-            Add(logVar, vector, SlotNames(Enumerable.Range(0, latent).Select(i => $"logvar{i}").ToArray()), OutputKind.LogVariance);
-        }
-
-        if (names.Score is { } score)
-        {
-            Add(score, NumberDataViewType.Single, null, OutputKind.Score);
-        }
-
-        if (names.ReconstructionError is { } error)
-        {
-            Add(error, NumberDataViewType.Single, null, OutputKind.ReconstructionError);
-        }
-
-        if (names.ColumnErrors is { } columnErrors)
-        {
-            var columnNames = encoding.Columns.Select(c => c.Name).ToArray();
-            Add(columnErrors, new VectorDataViewType(NumberDataViewType.Single, columnNames.Length), SlotNames(columnNames), OutputKind.ColumnErrors);
-        }
-
-        foreach (var (suffix, kind) in new[] { (names.ReconstructionSuffix, OutputKind.Reconstructed), (names.ImputationSuffix, OutputKind.Imputed) })
-        {
-            if (suffix is null)
+            // A per-column output has its input column's type (and key values or slot names).
+            var input = spec.IsPerColumn ? inputSchema[InputIndices[spec.InputColumn]] : default(DataViewSchema.Column?);
+            var (type, annotations) = spec.Kind switch
             {
-                continue;
-            }
-
-            for (var c = 0; c < encoding.Columns.Count; c++)
-            {
-                // The same type (and key values or slot names) as the input column.
-                var input = inputSchema[InputIndices[c]];
-                Add(encoding.Columns[c].Name + suffix, input.Type, input.Annotations, kind, c);
-            }
+                OutputKind.Latent => (vector, SlotNames(Enumerable.Range(0, latent).Select(i => $"z{i}").ToArray())),
+                OutputKind.LogVariance => (vector, SlotNames(Enumerable.Range(0, latent).Select(i => $"logvar{i}").ToArray())),
+                OutputKind.Score or OutputKind.ReconstructionError => (NumberDataViewType.Single, null),
+                OutputKind.ColumnErrors => (new VectorDataViewType(NumberDataViewType.Single, columnNames.Length), SlotNames(columnNames)),
+                _ => ((DataViewType)input!.Value.Type, input.Value.Annotations),
+            };
+            builder.AddColumn(spec.Name, type, annotations);
+            outputs.Add(new OutputColumn(spec, inputSchema.Count + outputs.Count, input?.Index ?? -1));
         }
 
         OutputSchema = builder.ToSchema();
