@@ -197,7 +197,7 @@ internal static class ColumnEncodingFitter
                     var key = reader.ReadKey();
                     if (!(allowMissing && key == 0))
                     {
-                        RowEncoder.KeyPosition(request.Name, key, request.Source.KeyCount, row);
+                        ValueChecks.KeyPosition(request.Name, key, request.Source.KeyCount, row);
                     }
                 }
 
@@ -207,7 +207,7 @@ internal static class ColumnEncodingFitter
             if (request.Kind == VaeColumnKind.Binary)
             {
                 // Floats in [0, 1] need no more than that check; anything else goes value by value below.
-                if (RowEncoder.TryReadUnitFloats(reader, _floats, _values, out _))
+                if (ValueChecks.TryReadUnitFloats(reader, _floats, _values, out _))
                 {
                     return;
                 }
@@ -227,17 +227,15 @@ internal static class ColumnEncodingFitter
 
                 if (request.Kind == VaeColumnKind.Binary)
                 {
-                    RowEncoder.CheckBinary(request.Name, request.Source.IsVector, x, row, i);
+                    ValueChecks.CheckBinary(request.Name, request.Source.IsVector, x, row, i);
                     continue;
                 }
 
                 if (!double.IsFinite(x) || Math.Abs(x) > float.MaxValue)
                 {
-                    var where = request.Source.IsVector ? $" (slot {i})" : string.Empty;
                     var problem = double.IsFinite(x) ? "is beyond the range of a float" : "is not a finite number";
                     var hint = double.IsFinite(x) ? string.Empty : allowMissing ? " (NaN counts as missing; infinities do not)" : " (set AllowMissingValues to treat NaN as missing)";
-                    throw new InvalidOperationException(
-                        $"Column '{request.Name}' has the value {x} at row {row}{where}, which {problem}{hint}.");
+                    throw ValueChecks.InvalidValue(request.Name, request.Source.IsVector, row, i, x, problem + hint);
                 }
 
                 _min[i] = Math.Min(_min[i], x);

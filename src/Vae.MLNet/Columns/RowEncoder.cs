@@ -89,12 +89,12 @@ internal sealed class RowEncoder
 
                         if (!double.IsFinite(values[i]))
                         {
-                            throw InvalidValue(column, rowIndex, i, values[i], allowMissing ? "is not a finite number (NaN counts as missing; infinities do not)" : "is not a finite number (set AllowMissingValues to treat NaN as missing)");
+                            throw ValueChecks.InvalidValue(column.Name, column.Source.IsVector, rowIndex, i, values[i], allowMissing ? "is not a finite number (NaN counts as missing; infinities do not)" : "is not a finite number (set AllowMissingValues to treat NaN as missing)");
                         }
 
                         if (!float.IsFinite((float)standardised))
                         {
-                            throw InvalidValue(column, rowIndex, i, values[i],
+                            throw ValueChecks.InvalidValue(column.Name, column.Source.IsVector, rowIndex, i, values[i],
                                 $"lies {Math.Abs(standardised):G3} standard deviations from the training mean, beyond the range of a float");
                         }
 
@@ -107,7 +107,7 @@ internal sealed class RowEncoder
                 case VaeColumnKind.Binary:
                 {
                     var values = _scratch.AsSpan(0, column.Width);
-                    if (TryReadUnitFloats(reader, _floats.AsSpan(0, column.Width), values, out var unit))
+                    if (ValueChecks.TryReadUnitFloats(reader, _floats.AsSpan(0, column.Width), values, out var unit))
                     {
                         unit.CopyTo(span);
                         break;
@@ -121,7 +121,7 @@ internal sealed class RowEncoder
                             continue;
                         }
 
-                        CheckBinary(column.Name, column.Source.IsVector, values[i], rowIndex, i);
+                        ValueChecks.CheckBinary(column.Name, column.Source.IsVector, values[i], rowIndex, i);
                         span[i] = (float)values[i];
                     }
 
@@ -180,54 +180,6 @@ internal sealed class RowEncoder
         return true;
     }
 
-    /// <summary>Reads a binary column's row. True, with the floats, when the column holds floats that are all in [0, 1]
-    /// (checked a vector at a time); otherwise false with every value in <paramref name="values"/>, for the
-    /// value-by-value path that takes missing values and names a value out of range.</summary>
-    internal static bool TryReadUnitFloats(ValueReader reader, Span<float> scratch, Span<double> values, out ReadOnlySpan<float> floats)
-    {
-        if (!reader.TryReadFloats(scratch, out floats))
-        {
-            reader.ReadNumbers(values);
-            return false;
-        }
-
-        if (AllBinary(floats))
-        {
-            return true;
-        }
-
-        for (var i = 0; i < floats.Length; i++)
-        {
-            values[i] = floats[i];
-        }
-
-        return false;
-    }
-
-    /// <summary>Whether every value is in [0, 1] (NaN is not), a vector at a time.</summary>
-    internal static bool AllBinary(ReadOnlySpan<float> values)
-    {
-        var i = 0;
-        for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
-        {
-            var value = new Vector<float>(values.Slice(i));
-            if (!Vector.GreaterThanOrEqualAll(value, Vector<float>.Zero) || !Vector.LessThanOrEqualAll(value, Vector<float>.One))
-            {
-                return false;
-            }
-        }
-
-        for (; i < values.Length; i++)
-        {
-            if (!(values[i] >= 0 && values[i] <= 1))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     /// <summary>The one-hot position of the row's category, or -1 where it is missing and missing values are allowed.</summary>
     private static int CategoryPosition(EncodedColumn column, ValueReader reader, long rowIndex, ColumnEncoding encoding)
     {
@@ -238,42 +190,6 @@ internal sealed class RowEncoder
         }
 
         var key = reader.ReadKey();
-        return key == 0 && encoding.AllowsMissing ? -1 : KeyPosition(column.Name, key, (ulong)column.Width, rowIndex);
-    }
-
-    /// <summary>The one-hot position of a key value, or an exception naming the column and row for key 0 (missing)
-    /// or a key beyond the column's categories.</summary>
-    internal static int KeyPosition(string column, ulong key, ulong count, long rowIndex)
-    {
-        if (key == 0)
-        {
-            throw new InvalidOperationException(
-                $"Column '{column}' has a missing key value (0) at row {rowIndex}; categorical key columns need a value unless AllowMissingValues is set.");
-        }
-
-        if (key > count)
-        {
-            throw new InvalidOperationException(
-                $"Column '{column}' has key value {key} at row {rowIndex}, beyond its {count} categories.");
-        }
-
-        return (int)(key - 1);
-    }
-
-    /// <summary>Rejects a binary value outside [0, 1], naming the column, row and slot.</summary>
-    internal static void CheckBinary(string column, bool isVector, double value, long rowIndex, int slot)
-    {
-        if (!(value >= 0 && value <= 1))
-        {
-            var where = isVector ? $" (slot {slot})" : string.Empty;
-            throw new InvalidOperationException(
-                $"Column '{column}' has the value {value} at row {rowIndex}{where}, which is outside [0, 1], which binary cross-entropy requires. Use the Numeric kind for other values.");
-        }
-    }
-
-    internal static InvalidOperationException InvalidValue(EncodedColumn column, long row, int slot, double value, string problem)
-    {
-        var where = column.Source.IsVector ? $" (slot {slot})" : string.Empty;
-        return new InvalidOperationException($"Column '{column.Name}' has the value {value} at row {row}{where}, which {problem}.");
+        return key == 0 && encoding.AllowsMissing ? -1 : ValueChecks.KeyPosition(column.Name, key, (ulong)column.Width, rowIndex);
     }
 }

@@ -10,8 +10,6 @@ internal readonly record struct SourceType(ItemKind Item, ItemKind KeyRaw, ulong
 
     public int ItemCount => Math.Max(1, VectorSize);
 
-    public bool IsNumber => Item is not (ItemKind.Boolean or ItemKind.Text or ItemKind.Key);
-
     /// <summary>Reads a column type, or returns a message saying why it is not supported.</summary>
     public static bool TryFrom(DataViewType type, out SourceType source, out string problem)
     {
@@ -50,7 +48,7 @@ internal readonly record struct SourceType(ItemKind Item, ItemKind KeyRaw, ulong
 
             kind = ItemKind.Key;
             keyCount = key.Count;
-            if (!TryNumber(key.RawType, out keyRaw))
+            if (!ItemTypes.TryNumber(key.RawType, out keyRaw))
             {
                 problem = $"has an unsupported key type ({type})";
                 return false;
@@ -70,7 +68,7 @@ internal readonly record struct SourceType(ItemKind Item, ItemKind KeyRaw, ulong
         {
             kind = ItemKind.Boolean;
         }
-        else if (!TryNumber(item.RawType, out kind))
+        else if (!ItemTypes.TryNumber(item.RawType, out kind))
         {
             problem = $"has an unsupported type ({type}); numeric, Boolean, key and text columns are supported";
             return false;
@@ -80,49 +78,12 @@ internal readonly record struct SourceType(ItemKind Item, ItemKind KeyRaw, ulong
         return true;
     }
 
-    private static bool TryNumber(Type raw, out ItemKind kind)
-    {
-        kind = raw == typeof(float) ? ItemKind.Single
-            : raw == typeof(double) ? ItemKind.Double
-            : raw == typeof(sbyte) ? ItemKind.SByte
-            : raw == typeof(byte) ? ItemKind.Byte
-            : raw == typeof(short) ? ItemKind.Int16
-            : raw == typeof(ushort) ? ItemKind.UInt16
-            : raw == typeof(int) ? ItemKind.Int32
-            : raw == typeof(uint) ? ItemKind.UInt32
-            : raw == typeof(long) ? ItemKind.Int64
-            : raw == typeof(ulong) ? ItemKind.UInt64
-            : (ItemKind)255;
-        return kind != (ItemKind)255;
-    }
-
     /// <summary>The ML.NET type this describes.</summary>
     public DataViewType ToDataViewType()
     {
-        DataViewType item = Item switch
-        {
-            ItemKind.Key => new KeyDataViewType(NumberType(KeyRaw).RawType, KeyCount),
-            ItemKind.Text => TextDataViewType.Instance,
-            ItemKind.Boolean => BooleanDataViewType.Instance,
-            _ => NumberType(Item),
-        };
+        var item = Item == ItemKind.Key ? new KeyDataViewType(ItemTypes.DataViewType(KeyRaw).RawType, KeyCount) : ItemTypes.DataViewType(Item);
         return IsVector ? new VectorDataViewType((PrimitiveDataViewType)item, VectorSize) : item;
     }
-
-    private static NumberDataViewType NumberType(ItemKind kind) => kind switch
-    {
-        ItemKind.Single => NumberDataViewType.Single,
-        ItemKind.Double => NumberDataViewType.Double,
-        ItemKind.SByte => NumberDataViewType.SByte,
-        ItemKind.Byte => NumberDataViewType.Byte,
-        ItemKind.Int16 => NumberDataViewType.Int16,
-        ItemKind.UInt16 => NumberDataViewType.UInt16,
-        ItemKind.Int32 => NumberDataViewType.Int32,
-        ItemKind.UInt32 => NumberDataViewType.UInt32,
-        ItemKind.Int64 => NumberDataViewType.Int64,
-        ItemKind.UInt64 => NumberDataViewType.UInt64,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
 
     public override string ToString() => ToDataViewType().ToString() ?? Item.ToString();
 }

@@ -11,25 +11,8 @@ internal abstract class ValueReader
     public static ValueReader Create(DataViewRow row, DataViewSchema.Column column, SourceType source) => source.Item switch
     {
         ItemKind.Text => new TextReader(row.GetGetter<ReadOnlyMemory<char>>(column)),
-        ItemKind.Key => source.KeyRaw switch
-        {
-            ItemKind.Byte => new KeyReader<byte>(row.GetGetter<byte>(column)),
-            ItemKind.UInt16 => new KeyReader<ushort>(row.GetGetter<ushort>(column)),
-            ItemKind.UInt32 => new KeyReader<uint>(row.GetGetter<uint>(column)),
-            _ => new KeyReader<ulong>(row.GetGetter<ulong>(column)),
-        },
-        ItemKind.Boolean => Numbers<bool>(row, column, source),
-        ItemKind.Single => Numbers<float>(row, column, source),
-        ItemKind.Double => Numbers<double>(row, column, source),
-        ItemKind.SByte => Numbers<sbyte>(row, column, source),
-        ItemKind.Byte => Numbers<byte>(row, column, source),
-        ItemKind.Int16 => Numbers<short>(row, column, source),
-        ItemKind.UInt16 => Numbers<ushort>(row, column, source),
-        ItemKind.Int32 => Numbers<int>(row, column, source),
-        ItemKind.UInt32 => Numbers<uint>(row, column, source),
-        ItemKind.Int64 => Numbers<long>(row, column, source),
-        ItemKind.UInt64 => Numbers<ulong>(row, column, source),
-        _ => throw new ArgumentOutOfRangeException(nameof(source), source.Item, "unsupported item kind"),
+        ItemKind.Key => ItemTypes.Invoke(source.KeyRaw, new KeyReaderOf(row, column)),
+        _ => ItemTypes.Invoke(source.Item, new NumberReaderOf(row, column, source.IsVector)),
     };
 
     /// <summary>Writes the row's values (one per slot) as doubles.</summary>
@@ -50,8 +33,16 @@ internal abstract class ValueReader
     /// <summary>The row's text.</summary>
     public virtual ReadOnlyMemory<char> ReadText() => throw new InvalidOperationException();
 
-    private static ValueReader Numbers<T>(DataViewRow row, DataViewSchema.Column column, SourceType source) =>
-        source.IsVector ? new VectorReader<T>(row.GetGetter<VBuffer<T>>(column)) : new ScalarReader<T>(row.GetGetter<T>(column));
+    private readonly struct NumberReaderOf(DataViewRow row, DataViewSchema.Column column, bool vector) : IItemFunction<ValueReader>
+    {
+        public ValueReader Invoke<T>() =>
+            vector ? new VectorReader<T>(row.GetGetter<VBuffer<T>>(column)) : new ScalarReader<T>(row.GetGetter<T>(column));
+    }
+
+    private readonly struct KeyReaderOf(DataViewRow row, DataViewSchema.Column column) : IItemFunction<ValueReader>
+    {
+        public ValueReader Invoke<T>() => new KeyReader<T>(row.GetGetter<T>(column));
+    }
 
     internal static double ToDouble<T>(T value)
     {

@@ -114,7 +114,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         }
 
         var decoded = DecodeRaw(points);
-        return RowDecoder.ToDataView(_host, Encoding, Weights, decoded, points.Length, random: null);
+        return RowDecoder.ToDataView(_host, Encoding, Weights.NumericNoise, decoded, points.Length, random: null);
     }
 
     /// <summary>Samples synthetic rows from the generative model: latent points drawn from the prior N(0, I), decoded,
@@ -139,11 +139,11 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
             points[i] = new float[LatentDimension];
             for (var j = 0; j < LatentDimension; j++)
             {
-                points[i][j] = (float)RowDecoder.Gaussian(random);
+                points[i][j] = (float)ColumnDecoder.Gaussian(random);
             }
         }
 
-        return RowDecoder.ToDataView(_host, Encoding, Weights, DecodeRaw(points), count, random);
+        return RowDecoder.ToDataView(_host, Encoding, Weights.NumericNoise, DecodeRaw(points), count, random);
     }
 
     private float[] DecodeRaw(float[][] points)

@@ -21,31 +21,22 @@ internal static class DecodedGetters
         var column = encoding.Columns[index];
         var indicator = encoding.IndicatorOffsets[index];
         var context = new Context(column, computer, current, indicator, imputeFrom, inputColumn);
-        if (column.Kind == VaeColumnKind.Categorical)
+        if (column.Kind != VaeColumnKind.Categorical)
         {
-            return column.Source.Item == ItemKind.Text ? context.Text() : column.Source.KeyRaw switch
-            {
-                ItemKind.Byte => context.Key<byte>(),
-                ItemKind.UInt16 => context.Key<ushort>(),
-                ItemKind.UInt32 => context.Key<uint>(),
-                _ => context.Key<ulong>(),
-            };
+            return ItemTypes.Invoke(column.Source.Item, new NumbersOf(context));
         }
 
-        return column.Source.Item switch
-        {
-            ItemKind.Single => context.Numbers<float>(),
-            ItemKind.Double => context.Numbers<double>(),
-            ItemKind.SByte => context.Numbers<sbyte>(),
-            ItemKind.Byte => context.Numbers<byte>(),
-            ItemKind.Int16 => context.Numbers<short>(),
-            ItemKind.UInt16 => context.Numbers<ushort>(),
-            ItemKind.Int32 => context.Numbers<int>(),
-            ItemKind.UInt32 => context.Numbers<uint>(),
-            ItemKind.Int64 => context.Numbers<long>(),
-            ItemKind.UInt64 => context.Numbers<ulong>(),
-            _ => context.Numbers<bool>(),
-        };
+        return column.Source.Item == ItemKind.Text ? context.Text() : ItemTypes.Invoke(column.Source.KeyRaw, new KeysOf(context));
+    }
+
+    private readonly struct NumbersOf(Context context) : IItemFunction<Delegate>
+    {
+        public Delegate Invoke<T>() => context.Numbers<T>();
+    }
+
+    private readonly struct KeysOf(Context context) : IItemFunction<Delegate>
+    {
+        public Delegate Invoke<T>() => context.Key<T>();
     }
 
     private sealed class Context(
@@ -53,9 +44,9 @@ internal static class DecodedGetters
     {
         private bool Missing(int row, int slot) => indicator >= 0 && computer().InputRow(row)[indicator + slot] > 0;
 
-        private double Value(int row, int slot) => column.MostLikely(slot, computer().DecodedRow(row)[column.Offset + slot]);
+        private double Value(int row, int slot) => ColumnDecoder.MostLikely(column, slot, computer().DecodedRow(row)[column.Offset + slot]);
 
-        private int Category(int row) => column.MostLikelyCategory(computer().DecodedRow(row).Slice(column.Offset, column.Width));
+        private int Category(int row) => ColumnDecoder.MostLikelyCategory(column, computer().DecodedRow(row).Slice(column.Offset, column.Width));
 
         public Delegate Numbers<T>()
         {
@@ -63,7 +54,7 @@ internal static class DecodedGetters
             {
                 if (imputeFrom is null)
                 {
-                    return (ValueGetter<T>)((ref T value) => value = RowDecoder.FromDouble<T>(Value(current(), 0)));
+                    return (ValueGetter<T>)((ref T value) => value = ColumnDecoder.ToItem<T>(Value(current(), 0)));
                 }
 
                 var observed = imputeFrom.GetGetter<T>(inputColumn);
@@ -73,7 +64,7 @@ internal static class DecodedGetters
                     observed(ref value);
                     if (Missing(row, 0))
                     {
-                        value = RowDecoder.FromDouble<T>(Value(row, 0));
+                        value = ColumnDecoder.ToItem<T>(Value(row, 0));
                     }
                 });
             }
@@ -99,7 +90,7 @@ internal static class DecodedGetters
                 {
                     if (input is null || Missing(row, i))
                     {
-                        editor.Values[i] = RowDecoder.FromDouble<T>(Value(row, i));
+                        editor.Values[i] = ColumnDecoder.ToItem<T>(Value(row, i));
                     }
                 }
 
@@ -128,9 +119,8 @@ internal static class DecodedGetters
         }
 
         public Delegate Key<T>()
-            where T : struct
         {
-            static T ToKey(int position) => (T)Convert.ChangeType((ulong)position + 1, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+            static T ToKey(int position) => ColumnDecoder.ToKey<T>(position);
             if (imputeFrom is null)
             {
                 return (ValueGetter<T>)((ref T value) => value = ToKey(Category(current())));

@@ -151,14 +151,14 @@ public sealed class ColumnEncodingTests
         foreach (var width in new[] { 1, 7, 16, 37, 784 })
         {
             var x = Enumerable.Range(0, width).Select(i => i % 5 == 0 ? 0f : i % 5 == 1 ? 1f : (float)random.NextDouble()).ToArray();
-            Assert.True(RowEncoder.AllBinary(x));
+            Assert.True(ValueChecks.AllBinary(x));
             foreach (var bad in new[] { float.NaN, -1e-7f, 1.0000001f, 2f, float.PositiveInfinity, float.NegativeInfinity })
             {
                 foreach (var slot in new[] { 0, width - 1, random.Next(width) })
                 {
                     var withBad = (float[])x.Clone();
                     withBad[slot] = bad;
-                    Assert.False(RowEncoder.AllBinary(withBad));
+                    Assert.False(ValueChecks.AllBinary(withBad));
                 }
             }
         }

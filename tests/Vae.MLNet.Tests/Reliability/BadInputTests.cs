@@ -130,7 +130,7 @@ public sealed class BadInputTests
         Assert.Contains("row 7", atFit.Message);
         Assert.Contains("row 7", atTransform.Message);
 
-        var beyond = Assert.Throws<InvalidOperationException>(() => Vae.MLNet.Columns.RowEncoder.KeyPosition("K", 9, 4, 7));
+        var beyond = Assert.Throws<InvalidOperationException>(() => Vae.MLNet.Columns.ValueChecks.KeyPosition("K", 9, 4, 7));
         Assert.Equal("Column 'K' has key value 9 at row 7, beyond its 4 categories.", beyond.Message);
     }
 
