@@ -74,8 +74,7 @@ internal static class ColumnResolver
 
             if (found.Kind == SchemaShape.Column.VectorKind.VariableVector)
             {
-                throw new ArgumentOutOfRangeException(parameterName,
-                    $"Input column '{column.Name}' is a vector of variable size ({found.GetTypeString()}); only scalars and fixed-size vectors are supported.");
+                throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' {SourceType.VariableSize(found.GetTypeString())}.");
             }
 
             var isVector = found.Kind == SchemaShape.Column.VectorKind.Vector;
@@ -98,14 +97,12 @@ internal static class ColumnResolver
             }
             else
             {
-                throw new ArgumentOutOfRangeException(parameterName,
-                    $"Input column '{column.Name}' has an unsupported type ({found.GetTypeString()}); numeric, Boolean, key and text columns are supported.");
+                throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' {SourceType.Unsupported(found.GetTypeString())}.");
             }
 
             if (isVector && item is ItemKind.Key or ItemKind.Text)
             {
-                throw new ArgumentOutOfRangeException(parameterName,
-                    $"Input column '{column.Name}' is a vector of {(item == ItemKind.Key ? "keys" : "text")} ({found.GetTypeString()}); give each categorical as its own scalar key or text column.");
+                throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' {SourceType.VectorOfCategories(item, found.GetTypeString())}.");
             }
 
             ResolveKind(column, item, parameterName);

@@ -69,11 +69,6 @@ internal sealed class EncodedColumn
     /// most 4), or -1 where values have more (empty when unknown).</summary>
     public sbyte[] Decimals { get; init; } = [];
 
-    /// <summary>The factor on each of this column's per-feature reconstruction terms. Sum: the column's weight on
-    /// every term. ColumnMean: the terms are averaged over the column's width, so the column counts once.</summary>
-    public float LossScale(VaeReconstructionReduction reduction) =>
-        (float)(reduction == VaeReconstructionReduction.ColumnMean ? Weight / Width : Weight);
-
     /// <summary>Text categorical: the one-hot position of a value (the last one for anything unseen at fit).</summary>
     public int CategoryOf(ReadOnlySpan<char> text) =>
         _textLookup.TryGetValue(text, out var position) ? position : Width - 1;

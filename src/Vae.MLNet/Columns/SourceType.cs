@@ -21,7 +21,7 @@ internal readonly record struct SourceType(ItemKind Item, ItemKind KeyRaw, ulong
         {
             if (!vector.IsKnownSize)
             {
-                problem = $"is a vector of variable size ({type}); only scalars and fixed-size vectors are supported";
+                problem = VariableSize(type.ToString()!);
                 return false;
             }
 
@@ -36,7 +36,7 @@ internal readonly record struct SourceType(ItemKind Item, ItemKind KeyRaw, ulong
         {
             if (vectorSize > 0)
             {
-                problem = $"is a vector of keys ({type}); give each categorical as its own scalar key or text column";
+                problem = VectorOfCategories(ItemKind.Key, type.ToString()!);
                 return false;
             }
 
@@ -58,7 +58,7 @@ internal readonly record struct SourceType(ItemKind Item, ItemKind KeyRaw, ulong
         {
             if (vectorSize > 0)
             {
-                problem = $"is a vector of text ({type}); give each categorical as its own scalar text or key column";
+                problem = VectorOfCategories(ItemKind.Text, type.ToString()!);
                 return false;
             }
 
@@ -70,13 +70,23 @@ internal readonly record struct SourceType(ItemKind Item, ItemKind KeyRaw, ulong
         }
         else if (!ItemTypes.TryNumber(item.RawType, out kind))
         {
-            problem = $"has an unsupported type ({type}); numeric, Boolean, key and text columns are supported";
+            problem = Unsupported(type.ToString()!);
             return false;
         }
 
         source = new SourceType(kind, keyRaw, keyCount, vectorSize);
         return true;
     }
+
+    /// <summary>Why a variable-size vector is refused (the column's type in brackets).</summary>
+    public static string VariableSize(string type) => $"is a vector of variable size ({type}); only scalars and fixed-size vectors are supported";
+
+    /// <summary>Why a vector of keys or text is refused.</summary>
+    public static string VectorOfCategories(ItemKind item, string type) =>
+        $"is a vector of {(item == ItemKind.Key ? "keys" : "text")} ({type}); give each categorical as its own scalar key or text column";
+
+    /// <summary>Why any other type is refused.</summary>
+    public static string Unsupported(string type) => $"has an unsupported type ({type}); numeric, Boolean, key and text columns are supported";
 
     /// <summary>The ML.NET type this describes.</summary>
     public DataViewType ToDataViewType()

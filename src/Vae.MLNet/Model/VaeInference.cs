@@ -9,15 +9,22 @@ internal sealed class VaeInference
 {
     private readonly VaeWeights _weights;
     private readonly ColumnEncoding _encoding;
-    private readonly float[] _scales;
+    private readonly LossKernels.Layout _layout;
+
+    // Under Gaussian NLL: per numeric feature, the learned log-variance clamped as in training, and exp(-it).
+    private readonly float[]? _clampedLogVar;
+    private readonly float[]? _inverseVariance;
 
     public VaeInference(VaeWeights weights, ColumnEncoding encoding, VaeReconstructionReduction reduction)
     {
         _weights = weights;
         _encoding = encoding;
-        _scales = encoding.Columns
-            .Select(c => c.LossScale(reduction))
-            .ToArray();
+        _layout = new LossKernels.Layout(encoding, reduction);
+        if (weights.NumericLogVar.Length > 0)
+        {
+            _clampedLogVar = weights.NumericLogVar.Select(v => (float)Math.Clamp(v, VaeObjective.NumericLogVarMin, VaeObjective.NumericLogVarMax)).ToArray();
+            _inverseVariance = _clampedLogVar.Select(v => MathF.Exp(-v)).ToArray();
+        }
     }
 
     public int Latent => _weights.Latent;
@@ -33,7 +40,7 @@ internal sealed class VaeInference
     public int ColumnCount => _encoding.Columns.Count;
 
     /// <summary>Scratch buffers for batches of up to <paramref name="capacity"/> rows.</summary>
-    public Workspace CreateWorkspace(int capacity) => new(capacity, _weights.MaxWidth);
+    public Workspace CreateWorkspace(int capacity) => new(capacity, _weights.MaxWidth, _weights.OutputWidth, _encoding.Columns.Count, _layout.PaddedCategoricalWidth);
 
     /// <summary>heads (rows x 2 latent) = [mu, log-variance] of each encoded row.</summary>
     public void Encode(ReadOnlySpan<float> x, int rows, Span<float> heads, Workspace workspace)
@@ -90,97 +97,56 @@ internal sealed class VaeInference
     }
 
     /// <summary>Per-row reconstruction loss of each column (weighted, as in training; missing values count 0) and
-    /// KL, from the encoded rows, the encoder heads and the decoded outputs.</summary>
-    public void Score(ReadOnlySpan<float> x, ReadOnlySpan<float> heads, ReadOnlySpan<float> decoded, int rows, Span<float> reconstruction, Span<float> kl)
+    /// KL, from the encoded rows, the encoder heads and the decoded outputs: the training objective's own kernels
+    /// (<see cref="LossKernels"/>), one row at a time.</summary>
+    public void Score(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> heads, ReadOnlySpan<float> decoded, int rows, Span<float> reconstruction, Span<float> kl, Workspace workspace)
     {
         var inputWidth = _weights.InputWidth;
         var width = _weights.OutputWidth;
         var latent = _weights.Latent;
-        var columns = _encoding.Columns;
-        var allowsMissing = _encoding.AllowsMissing;
+        var columns = _encoding.Columns.Count;
+        var sums = workspace.FeatureSums;
+        var gaussian = _inverseVariance is not null;
         for (var r = 0; r < rows; r++)
         {
             var row = x.Slice(r * inputWidth, inputWidth);
             var output = decoded.Slice(r * width, width);
-            var numericIndex = 0;
-            for (var c = 0; c < columns.Count; c++)
+            var losses = reconstruction.Slice(r * columns, columns);
+            Array.Clear(sums);
+            foreach (var run in _layout.Runs)
             {
-                var column = columns[c];
-                var t = row.Slice(column.Offset, column.Width);
-                var o = output.Slice(column.Offset, column.Width);
-                var missing = allowsMissing && column.Kind != VaeColumnKind.Categorical
-                    ? row.Slice(_encoding.IndicatorOffsets[c], column.Width)
-                    : default;
-                double loss = 0;
-                switch (column.Kind)
+                LossKernels.ElementRun(run.KindFor(gaussian), run, output, row, default, _layout.Scales, sums, _inverseVariance, _clampedLogVar, null);
+            }
+
+            var perColumn = workspace.ColumnSums;
+            Array.Clear(perColumn);
+            for (var i = 0; i < width; i++)
+            {
+                if (_layout.FeatureColumns[i] >= 0)
                 {
-                    case VaeColumnKind.Numeric:
-                        for (var i = 0; i < t.Length; i++, numericIndex++)
-                        {
-                            if (allowsMissing && missing[i] > 0)
-                            {
-                                continue;
-                            }
-
-                            double d = o[i] - t[i];
-                            if (_weights.NumericLogVar.Length > 0)
-                            {
-                                var lv = Math.Clamp(_weights.NumericLogVar[numericIndex], VaeObjective.NumericLogVarMin, VaeObjective.NumericLogVarMax);
-                                loss += 0.5 * ((d * d * Math.Exp(-lv)) + lv + Math.Log(2 * Math.PI));
-                            }
-                            else
-                            {
-                                loss += d * d;
-                            }
-                        }
-
-                        break;
-                    case VaeColumnKind.Binary:
-                        for (var i = 0; i < t.Length; i++)
-                        {
-                            if (allowsMissing && missing[i] > 0)
-                            {
-                                continue;
-                            }
-
-                            double logit = o[i];
-                            loss += Math.Max(logit, 0) - (logit * t[i]) + Math.Log(1 + Math.Exp(-Math.Abs(logit)));
-                        }
-
-                        break;
-                    default:
-                    {
-                        double max = double.NegativeInfinity;
-                        for (var i = 0; i < o.Length; i++)
-                        {
-                            max = Math.Max(max, o[i]);
-                        }
-
-                        double sum = 0;
-                        for (var i = 0; i < o.Length; i++)
-                        {
-                            sum += Math.Exp(o[i] - max);
-                        }
-
-                        var logSum = max + Math.Log(sum);
-                        for (var i = 0; i < t.Length; i++)
-                        {
-                            loss -= t[i] * (o[i] - logSum);
-                        }
-
-                        break;
-                    }
+                    perColumn[_layout.FeatureColumns[i]] += sums[i] * (double)_layout.Scales[i];
                 }
+            }
 
-                reconstruction[(r * columns.Count) + c] = (float)(loss * _scales[c]);
+            foreach (var column in _layout.Categorical)
+            {
+                var loss = LossKernels.SoftmaxCrossEntropy(
+                    output.Slice(column.Offset, column.Width), row.Slice(column.Offset, column.Width), default, 0f,
+                    workspace.PaddedLogits, workspace.PaddedTargets);
+                perColumn[column.Column] += loss * column.Scale;
+            }
+
+            for (var c = 0; c < columns; c++)
+            {
+                losses[c] = (float)perColumn[c];
             }
 
             var head = heads.Slice(r * 2 * latent, 2 * latent);
             double divergence = 0;
             for (var j = 0; j < latent; j++)
             {
-                double mu = head[j], lv = head[latent + j];
-                divergence += Math.Max(0, 0.5 * ((mu * mu) + Math.Exp(lv) - 1 - lv));
+                divergence += Math.Max(0, LossKernels.KlTerm(head[j], head[latent + j]));
             }
 
             kl[r] = (float)divergence;
@@ -188,14 +154,22 @@ internal sealed class VaeInference
     }
 
     /// <summary>Scratch buffers of one consumer (a cursor, a row mapper, a thread).</summary>
-    internal sealed class Workspace(int capacity, int maxWidth)
+    internal sealed class Workspace(int capacity, int maxWidth, int outputWidth, int columns, int paddedCategoricalWidth)
     {
-        public int Capacity { get; } = capacity;
-
         public float[] A { get; } = new float[capacity * maxWidth];
 
         public float[] B { get; } = new float[capacity * maxWidth];
 
         public float[] Z { get; } = new float[capacity * maxWidth];
+
+        /// <summary>The score's per-feature sums of one row.</summary>
+        public float[] FeatureSums { get; } = new float[outputWidth];
+
+        /// <summary>The score's per-column sums of one row.</summary>
+        public double[] ColumnSums { get; } = new double[columns];
+
+        public float[] PaddedLogits { get; } = new float[paddedCategoricalWidth];
+
+        public float[] PaddedTargets { get; } = new float[paddedCategoricalWidth];
     }
 }

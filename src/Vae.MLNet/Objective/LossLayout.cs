@@ -21,7 +21,7 @@ internal sealed class LossLayout : IDisposable
         for (var c = 0; c < encoding.Columns.Count; c++)
         {
             var column = encoding.Columns[c];
-            var scale = column.LossScale(reduction);
+            var scale = LossKernels.LossScale(column, reduction);
             switch (column.Kind)
             {
                 case VaeColumnKind.Numeric:
@@ -141,7 +141,7 @@ internal sealed class LossLayout : IDisposable
             }
         }
 
-        var scales = members.Select(m => m.Column.LossScale(reduction)).ToArray();
+        var scales = members.Select(m => LossKernels.LossScale(m.Column, reduction)).ToArray();
         return new CategoricalGroup(
             Own(tensor(gather, device: device)),
             padded ? Own(tensor(padding, device: device).reshape(members.Length, maxWidth)) : null,

@@ -12,19 +12,14 @@ namespace Vae.MLNet.Objective;
 /// <c>torch.autograd.backward</c> call.</summary>
 internal sealed class ManagedObjective : BatchObjective
 {
-    private static readonly double Log2Pi = Math.Log(2 * Math.PI);
-
     private readonly int _columns;
     private readonly int _width;
     private readonly int _inputWidth;
 
-    // Numeric and binary features as runs of consecutive features of one kind (with consecutive missing indicators):
-    // per position, the loss scale and the owning column (-1: categorical); per numeric feature, its position.
-    private readonly ElementRunSpan[] _runs;
+    private readonly LossKernels.Layout _layout;
     private readonly float[] _scales;
     private readonly int[] _featureColumns;
     private readonly int[] _numericPositions;
-    private readonly Categorical[] _categorical;
     private readonly float[] _paddedLogits;
     private readonly float[] _paddedTargets;
 
@@ -33,54 +28,12 @@ internal sealed class ManagedObjective : BatchObjective
         _columns = encoding.Columns.Count;
         _width = encoding.Width;
         _inputWidth = encoding.InputWidth;
-        var indicators = encoding.AllowsMissing ? encoding.FeatureIndicators() : null;
-        _scales = new float[_width];
-        _featureColumns = new int[_width];
-        var numericPositions = new List<int>();
-        var runs = new List<ElementRunSpan>();
-        var categorical = new List<Categorical>();
-        for (var c = 0; c < encoding.Columns.Count; c++)
-        {
-            var column = encoding.Columns[c];
-            var scale = column.LossScale(reduction);
-            for (var i = 0; i < column.Width; i++)
-            {
-                _scales[column.Offset + i] = scale;
-                _featureColumns[column.Offset + i] = column.Kind == VaeColumnKind.Categorical ? -1 : c;
-            }
-
-            if (column.Kind == VaeColumnKind.Categorical)
-            {
-                categorical.Add(new Categorical(column.Offset, column.Width, c, scale));
-                continue;
-            }
-
-            var binary = column.Kind == VaeColumnKind.Binary;
-            var indicator = indicators is null ? -1 : (int)indicators[column.Offset];
-            var numericStart = binary ? -1 : numericPositions.Count;
-            if (!binary)
-            {
-                numericPositions.AddRange(Enumerable.Range(column.Offset, column.Width));
-            }
-
-            // Joins the previous run when it continues it: same kind, next position, next indicator.
-            if (runs.Count > 0 && runs[^1] is var last && last.Binary == binary && last.Start + last.Length == column.Offset
-                && (indicator < 0 ? last.Indicator < 0 : last.Indicator >= 0 && last.Indicator + last.Length == indicator))
-            {
-                runs[^1] = last with { Length = last.Length + column.Width };
-            }
-            else
-            {
-                runs.Add(new ElementRunSpan(column.Offset, column.Width, indicator, numericStart, binary));
-            }
-        }
-
-        _runs = [.. runs];
-        _numericPositions = [.. numericPositions];
-        _categorical = [.. categorical];
-        var widest = _categorical.Length == 0 ? 0 : (_categorical.Max(c => c.Width) + 7) & ~7;
-        _paddedLogits = new float[widest];
-        _paddedTargets = new float[widest];
+        _layout = new LossKernels.Layout(encoding, reduction);
+        _scales = _layout.Scales;
+        _featureColumns = _layout.FeatureColumns;
+        _numericPositions = _layout.NumericPositions;
+        _paddedLogits = new float[_layout.PaddedCategoricalWidth];
+        _paddedTargets = new float[_layout.PaddedCategoricalWidth];
     }
 
     public override BatchLoss Compute(
@@ -110,7 +63,7 @@ internal sealed class ManagedObjective : BatchObjective
         var perRow = 1.0 / rows;
 
         // Numeric and binary features, a run of consecutive features at a time, 8 per vector.
-        if (_runs.Length > 0)
+        if (_layout.Runs.Length > 0)
         {
             var featureSums = new float[_width];
             float[]? inverseVariance = null, clampedLogVar = null, logVarGradient = null;
@@ -137,10 +90,9 @@ internal sealed class ManagedObjective : BatchObjective
                 var outputRow = o.Slice(r * _width, _width);
                 var inputRow = input.Slice(r * _inputWidth, _inputWidth);
                 var gradientRow = withGradient ? gOutput.Slice(r * _width, _width) : default;
-                foreach (var run in _runs)
+                foreach (var run in _layout.Runs)
                 {
-                    var kind = run.Binary ? RunKind.Binary : numericLogVar is null ? RunKind.SquaredError : RunKind.GaussianNll;
-                    ElementRun(kind, run, outputRow, inputRow, gradientRow, factors, featureSums, inverseVariance, clampedLogVar, logVarGradient);
+                    LossKernels.ElementRun(run.KindFor(numericLogVar is not null), run, outputRow, inputRow, gradientRow, factors, featureSums, inverseVariance, clampedLogVar, logVarGradient);
                 }
             }
 
@@ -168,13 +120,13 @@ internal sealed class ManagedObjective : BatchObjective
         // loss and no gradient.
         var paddedLogits = _paddedLogits.AsSpan();
         var paddedTargets = _paddedTargets.AsSpan();
-        foreach (var column in _categorical)
+        foreach (var column in _layout.Categorical)
         {
             double sum = 0;
             var factor = (float)(column.Scale * perRow);
             for (var r = 0; r < rows; r++)
             {
-                sum += SoftmaxCrossEntropy(
+                sum += LossKernels.SoftmaxCrossEntropy(
                     o.Slice((r * _width) + column.Offset, column.Width),
                     input.Slice((r * _inputWidth) + column.Offset, column.Width),
                     withGradient ? gOutput.Slice((r * _width) + column.Offset, column.Width) : default,
@@ -199,7 +151,7 @@ internal sealed class ManagedObjective : BatchObjective
             for (var j = 0; j < latent; j++)
             {
                 double mean = m[(r * latent) + j], logVariance = lv[(r * latent) + j];
-                kl[j] += 0.5 * ((mean * mean) + Math.Exp(logVariance) - 1 - logVariance);
+                kl[j] += LossKernels.KlTerm(mean, logVariance);
             }
         }
 
@@ -237,203 +189,4 @@ internal sealed class ManagedObjective : BatchObjective
 
         return new BatchLoss(total, reconstruction, kl, beta, () => autograd.backward(roots, gradients));
     }
-
-    /// <summary>One row's loss terms and gradients of a run of numeric or binary features, 8 at a time (the tail
-    /// padded with unobserved features, which contribute nothing). Terms add to <paramref name="featureSums"/>; under
-    /// Gaussian NLL the log-variance gradient terms add to <paramref name="logVarGradient"/>.</summary>
-    private static void ElementRun(
-        RunKind kind, ElementRunSpan run, ReadOnlySpan<float> output, ReadOnlySpan<float> input, Span<float> gradient,
-        float[] factors, float[] featureSums, float[]? inverseVariance, float[]? clampedLogVar, float[]? logVarGradient)
-    {
-        const int Lanes = 8;
-        Span<float> padded = stackalloc float[4 * Lanes];
-        Span<float> lanes = stackalloc float[3 * Lanes];
-        var half = Vector256.Create(0.5f);
-        var one = Vector256<float>.One;
-        var log2Pi = Vector256.Create((float)Log2Pi);
-        for (var k = 0; k < run.Length; k += Lanes)
-        {
-            var p = run.Start + k;
-            var count = Math.Min(Lanes, run.Length - k);
-            Vector256<float> o, t, m, f, sums;
-            if (count == Lanes)
-            {
-                o = Vector256.Create(output.Slice(p, Lanes));
-                t = Vector256.Create(input.Slice(p, Lanes));
-                m = run.Indicator < 0 ? one : one - Vector256.Create(input.Slice(run.Indicator + k, Lanes));
-                f = Vector256.Create(factors.AsSpan(p, Lanes));
-            }
-            else
-            {
-                padded.Clear();
-                output.Slice(p, count).CopyTo(padded);
-                input.Slice(p, count).CopyTo(padded[Lanes..]);
-                if (run.Indicator < 0)
-                {
-                    padded.Slice(2 * Lanes, count).Fill(1f);
-                }
-                else
-                {
-                    for (var i = 0; i < count; i++)
-                    {
-                        padded[(2 * Lanes) + i] = 1f - input[run.Indicator + k + i];
-                    }
-                }
-
-                factors.AsSpan(p, count).CopyTo(padded[(3 * Lanes)..]);
-                o = Vector256.Create(padded[..Lanes]);
-                t = Vector256.Create(padded.Slice(Lanes, Lanes));
-                m = Vector256.Create(padded.Slice(2 * Lanes, Lanes));
-                f = Vector256.Create(padded.Slice(3 * Lanes, Lanes));
-            }
-
-            Vector256<float> term, g;
-            switch (kind)
-            {
-                case RunKind.SquaredError:
-                {
-                    var d = (o - t) * m;
-                    term = (o - t) * d;
-                    g = (d + d) * f;
-                    break;
-                }
-
-                case RunKind.GaussianNll:
-                {
-                    var n = run.NumericStart + k;
-                    inverseVariance.AsSpan(n, count).CopyTo(lanes);
-                    clampedLogVar.AsSpan(n, count).CopyTo(lanes[Lanes..]);
-                    var iv = Vector256.Create(lanes[..Lanes]);
-                    var lv = Vector256.Create(lanes.Slice(Lanes, Lanes));
-                    var d = o - t;
-                    var squared = d * d * iv;
-                    term = half * (squared + lv + log2Pi) * m;
-                    g = d * iv * m * f;
-                    (half * (one - squared) * m).CopyTo(lanes[(2 * Lanes)..]);
-                    for (var i = 0; i < count; i++)
-                    {
-                        logVarGradient![n + i] += lanes[(2 * Lanes) + i];
-                    }
-
-                    break;
-                }
-
-                default:
-                {
-                    // Cross-entropy with logits in the stable form max(o, 0) - o t + log(1 + exp(-|o|)).
-                    var e = VectorMath.Exp(-Vector256.Abs(o));
-                    var onePlus = one + e;
-                    term = (Vector256.Max(o, Vector256<float>.Zero) - (o * t) + VectorMath.Log1pUnit(e)) * m;
-                    var sigmoid = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(o, Vector256<float>.Zero), one, e) / onePlus;
-                    g = (sigmoid - t) * m * f;
-                    break;
-                }
-            }
-
-            if (count == Lanes)
-            {
-                sums = Vector256.Create(featureSums.AsSpan(p, Lanes)) + term;
-                sums.CopyTo(featureSums.AsSpan(p, Lanes));
-                if (!gradient.IsEmpty)
-                {
-                    g.CopyTo(gradient.Slice(p, Lanes));
-                }
-            }
-            else
-            {
-                term.CopyTo(padded);
-                g.CopyTo(padded[Lanes..]);
-                for (var i = 0; i < count; i++)
-                {
-                    featureSums[p + i] += padded[i];
-                }
-
-                if (!gradient.IsEmpty)
-                {
-                    padded.Slice(Lanes, count).CopyTo(gradient.Slice(p, count));
-                }
-            }
-        }
-    }
-
-    /// <summary>One row's softmax cross-entropy over a categorical column, -sum_k t_k log softmax(o)_k, eight
-    /// categories at a time (the row copied into padded buffers: padding takes no probability and no target mass);
-    /// writes its gradient (softmax(o) sum(t) - t) times <paramref name="factor"/> when a gradient span is given. An
-    /// all-zero target (a missing category) gives 0 and leaves the gradient as it is (zero).</summary>
-    private static double SoftmaxCrossEntropy(
-        ReadOnlySpan<float> logits, ReadOnlySpan<float> targets, Span<float> gradient, float factor, Span<float> paddedLogits, Span<float> paddedTargets)
-    {
-        const int Lanes = 8;
-        var width = logits.Length;
-        var padded = (width + Lanes - 1) & ~(Lanes - 1);
-        var l = paddedLogits[..padded];
-        var t = paddedTargets[..padded];
-        logits.CopyTo(l);
-        targets.CopyTo(t);
-        // The lowest float, not -inf: 0 x -inf would be NaN in the target-weighted sum.
-        l[width..].Fill(float.MinValue);
-        t[width..].Clear();
-
-        var maxima = Vector256.Create(float.MinValue);
-        Vector256<float> masses = default, dots = default;
-        for (var k = 0; k < padded; k += Lanes)
-        {
-            var o = Vector256.Create(l.Slice(k, Lanes));
-            var y = Vector256.Create(t.Slice(k, Lanes));
-            maxima = Vector256.Max(maxima, o);
-            masses += y;
-            dots += y * o;
-        }
-
-        var mass = Vector256.Sum(masses);
-        if (mass == 0)
-        {
-            return 0;
-        }
-
-        var max = maxima[0];
-        for (var i = 1; i < Lanes; i++)
-        {
-            max = maxima[i] > max ? maxima[i] : max;
-        }
-
-        var shift = Vector256.Create(max);
-        var totals = Vector256<float>.Zero;
-        for (var k = 0; k < padded; k += Lanes)
-        {
-            var e = VectorMath.Exp(Vector256.Create(l.Slice(k, Lanes)) - shift);
-            e.CopyTo(l.Slice(k, Lanes));
-            totals += e;
-        }
-
-        double total = Vector256.Sum(totals);
-        var loss = (mass * (max + Math.Log(total))) - Vector256.Sum(dots);
-        if (!gradient.IsEmpty)
-        {
-            var share = Vector256.Create((float)(mass / total));
-            var scale = Vector256.Create(factor);
-            for (var k = 0; k < padded; k += Lanes)
-            {
-                var g = ((Vector256.Create(l.Slice(k, Lanes)) * share) - Vector256.Create(t.Slice(k, Lanes))) * scale;
-                g.CopyTo(l.Slice(k, Lanes));
-            }
-
-            l[..width].CopyTo(gradient);
-        }
-
-        return loss;
-    }
-
-    private enum RunKind
-    {
-        SquaredError,
-        GaussianNll,
-        Binary,
-    }
-
-    /// <summary>Consecutive numeric or binary features: first position, count, first missing indicator (-1: none),
-    /// first numeric index (-1 for binary).</summary>
-    private readonly record struct ElementRunSpan(int Start, int Length, int Indicator, int NumericStart, bool Binary);
-
-    private readonly record struct Categorical(int Offset, int Width, int Column, float Scale);
 }

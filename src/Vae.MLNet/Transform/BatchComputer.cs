@@ -64,7 +64,7 @@ internal sealed class BatchComputer
 
         if (Scores)
         {
-            _inference.Score(X, Heads, Decoded, rows, _reconstruction, _kl);
+            _inference.Score(X, Heads, Decoded, rows, _reconstruction, _kl, _workspace);
         }
 
         for (var r = 0; r < rows; r++)

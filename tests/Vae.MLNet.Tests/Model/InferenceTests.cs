@@ -100,7 +100,7 @@ public sealed class InferenceTests
         inference.Decode(heads, 4, 1, decoded, workspace);
         var reconstruction = new float[3];
         var kl = new float[1];
-        inference.Score(x, heads, decoded, 1, reconstruction, kl);
+        inference.Score(x, heads, decoded, 1, reconstruction, kl, workspace);
 
         using var layout = new LossLayout(encoding, VaeReconstructionReduction.Sum, CPU);
         using var target = tensor(x, [1, 5]);

@@ -28,7 +28,7 @@ public sealed class VaeTrainerTests
         inference.Encode(matrix.Values, rows, heads, workspace);
         inference.Decode(heads, 2 * inference.Latent, rows, decoded, workspace);
         var reconstruction = new float[rows * encoding.Columns.Count];
-        inference.Score(matrix.Values, heads, decoded, rows, reconstruction, new float[rows]);
+        inference.Score(matrix.Values, heads, decoded, rows, reconstruction, new float[rows], workspace);
 
         var baseline = MeanPredictorLoss(matrix, encoding);
         for (var c = 0; c < encoding.Columns.Count; c++)
