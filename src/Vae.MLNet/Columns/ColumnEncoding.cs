@@ -80,7 +80,7 @@ internal sealed class ColumnEncoding
         return positions;
     }
 
-    public void Write(BinaryWriter writer)
+    public void Write(ModelWriter writer)
     {
         writer.Write(Columns.Count);
         foreach (var column in Columns)
@@ -99,7 +99,7 @@ internal sealed class ColumnEncoding
         }
     }
 
-    public static ColumnEncoding Read(BinaryReader reader)
+    public static ColumnEncoding Read(ModelReader reader)
     {
         var count = ModelFormat.CheckCount(reader.ReadInt32(), "column count");
         var columns = new EncodedColumn[count];

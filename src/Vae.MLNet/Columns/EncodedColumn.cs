@@ -77,7 +77,7 @@ internal sealed class EncodedColumn
         Name, Kind, Weight, Offset, Width,
         Array.AsReadOnly(Means), Array.AsReadOnly(Stds), Array.AsReadOnly(Categories));
 
-    public void Write(BinaryWriter writer)
+    public void Write(ModelWriter writer)
     {
         writer.Write(Name);
         writer.Write((byte)Kind);
@@ -88,21 +88,21 @@ internal sealed class EncodedColumn
         writer.Write(Source.VectorSize);
         writer.Write(Offset);
         writer.Write(Width);
-        WriteFloats(writer, Means);
-        WriteFloats(writer, Stds);
+        writer.WriteFloats(Means);
+        writer.WriteFloats(Stds);
         writer.Write(Categories.Length);
         foreach (var category in Categories)
         {
             writer.Write(category);
         }
 
-        WriteFloats(writer, Minimums);
-        WriteFloats(writer, Maximums);
+        writer.WriteFloats(Minimums);
+        writer.WriteFloats(Maximums);
         writer.Write(Decimals.Length);
         writer.Write(MemoryMarshal.AsBytes(Decimals.AsSpan()));
     }
 
-    public static EncodedColumn Read(BinaryReader reader)
+    public static EncodedColumn Read(ModelReader reader)
     {
         var name = reader.ReadString();
         var kind = (VaeColumnKind)reader.ReadByte();
@@ -110,18 +110,18 @@ internal sealed class EncodedColumn
         var source = new SourceType((ItemKind)reader.ReadByte(), (ItemKind)reader.ReadByte(), reader.ReadUInt64(), reader.ReadInt32());
         var offset = reader.ReadInt32();
         var width = reader.ReadInt32();
-        var means = ReadFloats(reader);
-        var stds = ReadFloats(reader);
+        var means = reader.ReadFloats("vector length");
+        var stds = reader.ReadFloats("vector length");
         var categories = new string[ModelFormat.CheckCount(reader.ReadInt32(), "category count")];
         for (var i = 0; i < categories.Length; i++)
         {
             categories[i] = reader.ReadString();
         }
 
-        var minimums = ReadFloats(reader);
-        var maximums = ReadFloats(reader);
+        var minimums = reader.ReadFloats("vector length");
+        var maximums = reader.ReadFloats("vector length");
         var decimals = new sbyte[ModelFormat.CheckCount(reader.ReadInt32(), "decimals count")];
-        ModelFormat.Check(reader.Read(MemoryMarshal.AsBytes(decimals.AsSpan())) == decimals.Length, "the file ends early");
+        reader.ReadExactly(MemoryMarshal.AsBytes(decimals.AsSpan()));
         ModelFormat.Check(
             minimums.Length == maximums.Length && (minimums.Length == 0 || minimums.Length == width) && (decimals.Length == 0 || decimals.Length == width),
             $"column '{name}' has inconsistent ranges");
@@ -136,19 +136,5 @@ internal sealed class EncodedColumn
             Maximums = maximums,
             Decimals = decimals,
         };
-    }
-
-    private static void WriteFloats(BinaryWriter writer, float[] values)
-    {
-        writer.Write(values.Length);
-        writer.Write(MemoryMarshal.AsBytes(values.AsSpan()));
-    }
-
-    private static float[] ReadFloats(BinaryReader reader)
-    {
-        var values = new float[ModelFormat.CheckCount(reader.ReadInt32(), "vector length")];
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
-        ModelFormat.Check(reader.Read(bytes) == bytes.Length, "the file ends early");
-        return values;
     }
 }

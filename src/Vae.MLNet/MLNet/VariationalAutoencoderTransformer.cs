@@ -291,7 +291,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
 
     /// <summary>Format 0x00010001's output names (the latent's, then six optional ones: a bool, then the string when
     /// present); the per-column outputs follow from the model's columns, read later.</summary>
-    private static Func<IReadOnlyList<string>, OutputColumnSpec[]> ReadOutputNames(BinaryReader reader)
+    private static Func<IReadOnlyList<string>, OutputColumnSpec[]> ReadOutputNames(ModelReader reader)
     {
         string? Optional() => reader.ReadBoolean() ? reader.ReadString() : null;
         var (latent, logVariance, score, error, columnErrors, reconstructed, imputed) =

@@ -46,36 +46,23 @@ internal sealed record DenseLayer(int In, int Out, float[] Weight, float[] Bias)
     public static DenseLayer Stack(DenseLayer first, DenseLayer second) =>
         new(first.In, first.Out + second.Out, [.. first.Weight, .. second.Weight], [.. first.Bias, .. second.Bias]);
 
-    public void Write(BinaryWriter writer)
+    public void Write(ModelWriter writer)
     {
         writer.Write(In);
         writer.Write(Out);
-        writer.Write(MemoryMarshal.AsBytes(Weight.AsSpan()));
-        writer.Write(MemoryMarshal.AsBytes(Bias.AsSpan()));
+        writer.WriteRaw(Weight);
+        writer.WriteRaw(Bias);
     }
 
-    public static DenseLayer Read(BinaryReader reader)
+    public static DenseLayer Read(ModelReader reader)
     {
         var input = ModelFormat.CheckCount(reader.ReadInt32(), "layer input size");
         var output = ModelFormat.CheckCount(reader.ReadInt32(), "layer output size");
         ModelFormat.Check((long)input * output <= 1 << 28, "a layer is implausibly large");
         var weight = new float[input * output];
         var bias = new float[output];
-        ReadExactly(reader, MemoryMarshal.AsBytes(weight.AsSpan()));
-        ReadExactly(reader, MemoryMarshal.AsBytes(bias.AsSpan()));
+        reader.ReadRaw(weight);
+        reader.ReadRaw(bias);
         return new DenseLayer(input, output, weight, bias);
-    }
-
-    internal static void ReadExactly(BinaryReader reader, Span<byte> bytes) =>
-        ModelFormat.Check(reader.Read(bytes) == bytes.Length, "the file ends early");
-
-    /// <summary>Loads these values into a TorchSharp layer of the same shape.</summary>
-    public void CopyTo(Linear linear)
-    {
-        using var _ = no_grad();
-        using var w = tensor(Weight, [Out, In]);
-        using var b = tensor(Bias);
-        linear.weight!.copy_(w);
-        linear.bias!.copy_(b);
     }
 }

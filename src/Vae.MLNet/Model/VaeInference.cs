@@ -22,7 +22,7 @@ internal sealed class VaeInference
         _layout = new LossKernels.Layout(encoding, reduction);
         if (weights.NumericLogVar.Length > 0)
         {
-            _clampedLogVar = weights.NumericLogVar.Select(v => (float)Math.Clamp(v, VaeObjective.NumericLogVarMin, VaeObjective.NumericLogVarMax)).ToArray();
+            _clampedLogVar = weights.NumericLogVar.Select(v => (float)Math.Clamp(v, LossKernels.NumericLogVarMin, LossKernels.NumericLogVarMax)).ToArray();
             _inverseVariance = _clampedLogVar.Select(v => MathF.Exp(-v)).ToArray();
         }
     }
@@ -63,7 +63,7 @@ internal sealed class VaeInference
             var logVar = output.Slice((r * 2 * latent) + latent, latent);
             for (var j = 0; j < latent; j++)
             {
-                logVar[j] = Math.Clamp(logVar[j], (float)VaeObjective.LogVarMin, (float)VaeObjective.LogVarMax);
+                logVar[j] = Math.Clamp(logVar[j], (float)VaeNetwork.LogVarMin, (float)VaeNetwork.LogVarMax);
             }
         }
     }

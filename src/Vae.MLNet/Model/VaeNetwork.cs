@@ -10,13 +10,22 @@ namespace Vae.MLNet.Model;
 /// is its head), so all heads run as one matrix product.</summary>
 internal sealed class VaeNetwork : nn.Module
 {
+    /// <summary>Bounds of the posterior log-variance, which the network (and the managed inference) clamp to: the
+    /// exponentials stay finite and the KL stays meaningful.</summary>
+    public const double LogVarMin = -20, LogVarMax = 10;
+
+    // Held for the life of the process, like every scalar passed to native code (see TorchScalars).
+    private static readonly Scalar LogVarMinScalar = LogVarMin.ToScalar();
+    private static readonly Scalar LogVarMaxScalar = LogVarMax.ToScalar();
+
     private readonly Sequential encoder;
     private readonly Linear mu;
     private readonly Linear logvar;
     private readonly Sequential decoder;
     private readonly Parameter? numeric_logvar;
 
-    /// <summary>A network whose encoder input is its decoder output (no missing-value indicators).</summary>
+    /// <summary>A network whose encoder input is its decoder output (no missing-value indicators): a convenience of the
+    /// tests.</summary>
     public VaeNetwork(int width, IReadOnlyList<int> hidden, int latent, VaeActivation activation, double dropout, int numericCount)
         : this(width, width, hidden, latent, activation, dropout, numericCount)
     {
@@ -92,7 +101,7 @@ internal sealed class VaeNetwork : nn.Module
         using var scope = NewDisposeScope();
         var h = encoder.forward(x);
         var m = mu.forward(h);
-        var lv = logvar.forward(h).clamp(TorchScalars.LogVarMin, TorchScalars.LogVarMax);
+        var lv = logvar.forward(h).clamp(LogVarMinScalar, LogVarMaxScalar);
         return (m.MoveToOuterDisposeScope(), lv.MoveToOuterDisposeScope());
     }
 

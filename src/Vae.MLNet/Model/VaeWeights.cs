@@ -50,7 +50,7 @@ internal sealed class VaeWeights
 
     public int MaxWidth => Encoder.Concat(Decoder).Append(Heads).Max(l => Math.Max(l.In, l.Out));
 
-    public void Write(BinaryWriter writer)
+    public void Write(ModelWriter writer)
     {
         writer.Write(InputWidth);
         writer.Write(OutputWidth);
@@ -69,13 +69,11 @@ internal sealed class VaeWeights
             layer.Write(writer);
         }
 
-        writer.Write(NumericLogVar.Length);
-        writer.Write(MemoryMarshal.AsBytes(NumericLogVar.AsSpan()));
-        writer.Write(NumericNoise.Length);
-        writer.Write(MemoryMarshal.AsBytes(NumericNoise.AsSpan()));
+        writer.WriteFloats(NumericLogVar);
+        writer.WriteFloats(NumericNoise);
     }
 
-    public static VaeWeights Read(BinaryReader reader)
+    public static VaeWeights Read(ModelReader reader)
     {
         var inputWidth = ModelFormat.CheckCount(reader.ReadInt32(), "input width");
         var outputWidth = ModelFormat.CheckCount(reader.ReadInt32(), "output width");
@@ -96,10 +94,8 @@ internal sealed class VaeWeights
             decoder[i] = DenseLayer.Read(reader);
         }
 
-        var numericLogVar = new float[ModelFormat.CheckCount(reader.ReadInt32(), "numeric variance count")];
-        DenseLayer.ReadExactly(reader, MemoryMarshal.AsBytes(numericLogVar.AsSpan()));
-        var numericNoise = new float[ModelFormat.CheckCount(reader.ReadInt32(), "numeric noise count")];
-        DenseLayer.ReadExactly(reader, MemoryMarshal.AsBytes(numericNoise.AsSpan()));
+        var numericLogVar = reader.ReadFloats("numeric variance count");
+        var numericNoise = reader.ReadFloats("numeric noise count");
         ModelFormat.Check(numericNoise.All(s => float.IsFinite(s) && s >= 0), "a numeric noise level is not a finite non-negative number");
 
         // The layers must chain: input -> encoder -> heads (2 x latent) ; latent -> decoder -> output.

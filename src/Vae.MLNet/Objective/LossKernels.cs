@@ -12,6 +12,10 @@ internal static class LossKernels
     /// <summary>ln(2 pi), of the Gaussian negative log-likelihood.</summary>
     public static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
+    /// <summary>TVAE's bounds on the learned standard deviation of numeric features, [0.01, 1], as bounds of its
+    /// log-variance (which every form of the objective clamps to).</summary>
+    public static readonly double NumericLogVarMin = 2 * Math.Log(0.01), NumericLogVarMax = 0;
+
     /// <summary>The factor on each of a column's per-feature reconstruction terms. Sum: the column's weight on every
     /// term. ColumnMean: the terms are averaged over the column's width, so the column counts once.</summary>
     public static float LossScale(EncodedColumn column, VaeReconstructionReduction reduction) =>

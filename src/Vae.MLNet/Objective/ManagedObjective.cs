@@ -74,7 +74,7 @@ internal sealed class ManagedObjective : BatchObjective
                 logVarGradient = new float[numericLv.Length];
                 for (var n = 0; n < numericLv.Length; n++)
                 {
-                    clampedLogVar[n] = (float)Math.Clamp(numericLv[n], VaeObjective.NumericLogVarMin, VaeObjective.NumericLogVarMax);
+                    clampedLogVar[n] = (float)Math.Clamp(numericLv[n], LossKernels.NumericLogVarMin, LossKernels.NumericLogVarMax);
                     inverseVariance[n] = MathF.Exp(-clampedLogVar[n]);
                 }
             }
@@ -110,7 +110,7 @@ internal sealed class ManagedObjective : BatchObjective
                 {
                     // clamp passes the gradient inside its bounds, ends included.
                     var raw = numericLv[n];
-                    var inside = raw >= VaeObjective.NumericLogVarMin && raw <= VaeObjective.NumericLogVarMax;
+                    var inside = raw >= LossKernels.NumericLogVarMin && raw <= LossKernels.NumericLogVarMax;
                     gNumericLv[n] = inside ? (float)(logVarGradient[n] * _scales[_numericPositions[n]] * perRow) : 0f;
                 }
             }

@@ -1,5 +1,4 @@
 using TorchSharp;
-using Vae.MLNet.Objective;
 
 namespace Vae.MLNet.Objective;
 
@@ -15,16 +14,12 @@ internal static class TorchScalars
 
     public static readonly Scalar Half = 0.5.ToScalar();
 
-    public static readonly Scalar LogVarMin = VaeObjective.LogVarMin.ToScalar();
+    public static readonly Scalar NumericLogVarMin = LossKernels.NumericLogVarMin.ToScalar();
 
-    public static readonly Scalar LogVarMax = VaeObjective.LogVarMax.ToScalar();
-
-    public static readonly Scalar NumericLogVarMin = VaeObjective.NumericLogVarMin.ToScalar();
-
-    public static readonly Scalar NumericLogVarMax = VaeObjective.NumericLogVarMax.ToScalar();
+    public static readonly Scalar NumericLogVarMax = LossKernels.NumericLogVarMax.ToScalar();
 
     /// <summary>log(2 pi), the constant of the Gaussian log-density.</summary>
-    public static readonly Scalar Log2Pi = Math.Log(2 * Math.PI).ToScalar();
+    public static readonly Scalar Log2Pi = LossKernels.Log2Pi.ToScalar();
 
     /// <summary>The logit of a padded position in a categorical group: no probability.</summary>
     public static readonly Scalar PaddingLogit = (-1e9f).ToScalar();

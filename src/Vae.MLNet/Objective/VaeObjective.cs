@@ -8,13 +8,6 @@ namespace Vae.MLNet.Objective;
 /// outputs: reconstruction per column by its kind's loss, plus the closed-form KL per latent dimension.</summary>
 internal static class VaeObjective
 {
-    /// <summary>Bounds of the log-variance, of the posterior as of the learned numeric variance: the exponentials
-    /// stay finite and the KL stays meaningful.</summary>
-    public const double LogVarMin = -20, LogVarMax = 10;
-
-    /// <summary>TVAE's bounds on the learned standard deviation of numeric features: [0.01, 1].</summary>
-    public static readonly double NumericLogVarMin = 2 * Math.Log(0.01), NumericLogVarMax = 0;
-
     /// <summary>Computes the objective.</summary>
     /// <param name="output">Decoder output (batch x width): predictions for numeric features, logits otherwise.</param>
     /// <param name="target">The encoded batch (batch x width).</param>

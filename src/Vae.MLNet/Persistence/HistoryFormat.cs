@@ -5,7 +5,7 @@ namespace Vae.MLNet.Persistence;
 /// <summary>Writes and reads the training history inside a saved model.</summary>
 internal static class HistoryFormat
 {
-    public static void Write(BinaryWriter writer, IReadOnlyList<VaeEpochResult> history)
+    public static void Write(ModelWriter writer, IReadOnlyList<VaeEpochResult> history)
     {
         writer.Write(history.Count);
         foreach (var epoch in history)
@@ -27,14 +27,14 @@ internal static class HistoryFormat
 
             writer.Write(epoch.Beta);
             writer.Write(epoch.ActiveUnits);
-            WriteOptional(writer, epoch.ValidationLoss);
-            WriteOptional(writer, epoch.ValidationReconstruction);
-            WriteOptional(writer, epoch.ValidationKl);
+            writer.WriteOptional(epoch.ValidationLoss);
+            writer.WriteOptional(epoch.ValidationReconstruction);
+            writer.WriteOptional(epoch.ValidationKl);
             writer.Write(epoch.Elapsed.Ticks);
         }
     }
 
-    public static List<VaeEpochResult> Read(BinaryReader reader)
+    public static List<VaeEpochResult> Read(ModelReader reader)
     {
         var count = ModelFormat.CheckCount(reader.ReadInt32(), "history length", 1 << 24);
         var history = new List<VaeEpochResult>(count);
@@ -57,20 +57,9 @@ internal static class HistoryFormat
 
             history.Add(new VaeEpochResult(
                 epoch, loss, reconstruction, kl, reader.ReadDouble(), reader.ReadInt32(),
-                ReadOptional(reader), ReadOptional(reader), ReadOptional(reader), TimeSpan.FromTicks(reader.ReadInt64())));
+                reader.ReadOptionalDouble(), reader.ReadOptionalDouble(), reader.ReadOptionalDouble(), TimeSpan.FromTicks(reader.ReadInt64())));
         }
 
         return history;
     }
-
-    private static void WriteOptional(BinaryWriter writer, double? value)
-    {
-        writer.Write(value.HasValue);
-        if (value.HasValue)
-        {
-            writer.Write(value.Value);
-        }
-    }
-
-    private static double? ReadOptional(BinaryReader reader) => reader.ReadBoolean() ? reader.ReadDouble() : null;
 }

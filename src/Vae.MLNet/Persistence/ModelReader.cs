@@ -1,7 +1,11 @@
+using System.Runtime.InteropServices;
+
 namespace Vae.MLNet.Persistence;
 
-/// <summary>Reads the model's content; strings as <see cref="ModelWriter"/> writes them, or, in content of format
-/// version 2, as UTF-8.</summary>
+/// <summary>Reads the model's content as <see cref="ModelWriter"/> writes it (strings as UTF-16 code units) or, for
+/// content of format 0x00010001, with its strings in UTF-8. Content that ends early throws
+/// <see cref="EndOfStreamException"/> (which the loader reports as a file that ends early), an implausible count
+/// <see cref="InvalidDataException"/>.</summary>
 internal sealed class ModelReader(Stream input, bool utf16Strings) : BinaryReader(input, System.Text.Encoding.UTF8)
 {
     public override string ReadString()
@@ -12,10 +16,20 @@ internal sealed class ModelReader(Stream input, bool utf16Strings) : BinaryReade
         }
 
         var length = ModelFormat.CheckCount(ReadInt32(), "string length");
-        return string.Create(length, this, static (chars, reader) =>
-        {
-            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(chars);
-            ModelFormat.Check(reader.Read(bytes) == bytes.Length, "the file ends early");
-        });
+        return string.Create(length, this, static (chars, reader) => reader.ReadExactly(MemoryMarshal.AsBytes(chars)));
     }
+
+    /// <summary>Fills <paramref name="values"/> (written by <see cref="ModelWriter.WriteRaw"/>).</summary>
+    public void ReadRaw(Span<float> values) => ReadExactly(MemoryMarshal.AsBytes(values));
+
+    /// <summary>A count, then that many floats (written by <see cref="ModelWriter.WriteFloats"/>).</summary>
+    public float[] ReadFloats(string what)
+    {
+        var values = new float[ModelFormat.CheckCount(ReadInt32(), what)];
+        ReadRaw(values);
+        return values;
+    }
+
+    /// <summary>A value written by <see cref="ModelWriter.WriteOptional"/>.</summary>
+    public double? ReadOptionalDouble() => ReadBoolean() ? ReadDouble() : null;
 }

@@ -72,7 +72,7 @@ internal sealed record OutputColumnSpec(OutputKind Kind, string Name, int InputC
     }
 
     /// <summary>Writes the list: its count, then kind, name and input column of each.</summary>
-    public static void Write(BinaryWriter writer, IReadOnlyList<OutputColumnSpec> outputs)
+    public static void Write(ModelWriter writer, IReadOnlyList<OutputColumnSpec> outputs)
     {
         writer.Write(outputs.Count);
         foreach (var output in outputs)
@@ -85,7 +85,7 @@ internal sealed record OutputColumnSpec(OutputKind Kind, string Name, int InputC
 
     /// <summary>Reads a list written by <see cref="Write"/>; given the model's input columns (read after it), checks
     /// that each per-column output names one of them.</summary>
-    public static Func<IReadOnlyList<string>, OutputColumnSpec[]> Read(BinaryReader reader)
+    public static Func<IReadOnlyList<string>, OutputColumnSpec[]> Read(ModelReader reader)
     {
         var outputs = new OutputColumnSpec[ModelFormat.CheckCount(reader.ReadInt32(), "output column count", 1 << 20)];
         for (var i = 0; i < outputs.Length; i++)

@@ -93,13 +93,13 @@ public sealed class ColumnEncodingTests
         var data = MixedTable.Load(_ml, 30);
         var (encoding, _) = Encode(data, 100, "Income", "Scores", "City", new VaeColumn("Member", weight: 2));
         using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        using (var writer = new Vae.MLNet.Persistence.ModelWriter(stream))
         {
             encoding.Write(writer);
         }
 
         stream.Position = 0;
-        var read = ColumnEncoding.Read(new BinaryReader(stream));
+        var read = ColumnEncoding.Read(new Vae.MLNet.Persistence.ModelReader(stream, utf16Strings: true));
         Assert.Equal(encoding.Width, read.Width);
         for (var i = 0; i < encoding.Columns.Count; i++)
         {
