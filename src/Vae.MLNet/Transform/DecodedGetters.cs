@@ -11,16 +11,15 @@ internal static class DecodedGetters
     /// <summary>Creates the getter.</summary>
     /// <param name="encoding">The model's encoding.</param>
     /// <param name="index">The column's index in the encoding.</param>
-    /// <param name="computer">The batch results (decoded rows and encoded inputs).</param>
-    /// <param name="current">Brings the batch up to date and returns the current row's index in it.</param>
+    /// <param name="batch">The batch results (decoded rows and encoded inputs) and the row's index in them.</param>
     /// <param name="imputeFrom">For imputed values: the row with the input column; null for reconstructed values.</param>
     /// <param name="inputColumn">The input column.</param>
     public static Delegate Create(
-        ColumnEncoding encoding, int index, Func<BatchComputer> computer, Func<int> current, DataViewRow? imputeFrom, DataViewSchema.Column inputColumn)
+        ColumnEncoding encoding, int index, CurrentBatch batch, DataViewRow? imputeFrom, DataViewSchema.Column inputColumn)
     {
         var column = encoding.Columns[index];
         var indicator = encoding.IndicatorOffsets[index];
-        var context = new Context(column, computer, current, indicator, imputeFrom, inputColumn);
+        var context = new Context(column, batch, indicator, imputeFrom, inputColumn);
         if (column.Kind != VaeColumnKind.Categorical)
         {
             return ItemTypes.Invoke(column.Source.Item, new NumbersOf(context));
@@ -40,13 +39,13 @@ internal static class DecodedGetters
     }
 
     private sealed class Context(
-        EncodedColumn column, Func<BatchComputer> computer, Func<int> current, int indicator, DataViewRow? imputeFrom, DataViewSchema.Column inputColumn)
+        EncodedColumn column, CurrentBatch batch, int indicator, DataViewRow? imputeFrom, DataViewSchema.Column inputColumn)
     {
-        private bool Missing(int row, int slot) => indicator >= 0 && computer().InputRow(row)[indicator + slot] > 0;
+        private bool Missing(int row, int slot) => indicator >= 0 && batch.Computer.InputRow(row)[indicator + slot] > 0;
 
-        private double Value(int row, int slot) => ColumnDecoder.MostLikely(column, slot, computer().DecodedRow(row)[column.Offset + slot]);
+        private double Value(int row, int slot) => ColumnDecoder.MostLikely(column, slot, batch.Computer.DecodedRow(row)[column.Offset + slot]);
 
-        private int Category(int row) => ColumnDecoder.MostLikelyCategory(column, computer().DecodedRow(row).Slice(column.Offset, column.Width));
+        private int Category(int row) => ColumnDecoder.MostLikelyCategory(column, batch.Computer.DecodedRow(row).Slice(column.Offset, column.Width));
 
         public Delegate Numbers<T>()
         {
@@ -54,13 +53,13 @@ internal static class DecodedGetters
             {
                 if (imputeFrom is null)
                 {
-                    return (ValueGetter<T>)((ref T value) => value = ColumnDecoder.ToItem<T>(Value(current(), 0)));
+                    return (ValueGetter<T>)((ref T value) => value = ColumnDecoder.ToItem<T>(Value(batch.Row, 0)));
                 }
 
                 var observed = imputeFrom.GetGetter<T>(inputColumn);
                 return (ValueGetter<T>)((ref T value) =>
                 {
-                    var row = current();
+                    var row = batch.Row;
                     observed(ref value);
                     if (Missing(row, 0))
                     {
@@ -74,7 +73,7 @@ internal static class DecodedGetters
             var buffer = default(VBuffer<T>);
             return (ValueGetter<VBuffer<T>>)((ref VBuffer<T> value) =>
             {
-                var row = current();
+                var row = batch.Row;
                 if (input is not null)
                 {
                     input(ref buffer);
@@ -103,13 +102,13 @@ internal static class DecodedGetters
             var categories = column.Categories.Select(c => c.AsMemory()).ToArray();
             if (imputeFrom is null)
             {
-                return (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = categories[Category(current())]);
+                return (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = categories[Category(batch.Row)]);
             }
 
             var observed = imputeFrom.GetGetter<ReadOnlyMemory<char>>(inputColumn);
             return (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) =>
             {
-                var row = current();
+                var row = batch.Row;
                 observed(ref value);
                 if (Missing(row, 0))
                 {
@@ -123,13 +122,13 @@ internal static class DecodedGetters
             static T ToKey(int position) => ColumnDecoder.ToKey<T>(position);
             if (imputeFrom is null)
             {
-                return (ValueGetter<T>)((ref T value) => value = ToKey(Category(current())));
+                return (ValueGetter<T>)((ref T value) => value = ToKey(Category(batch.Row)));
             }
 
             var observed = imputeFrom.GetGetter<T>(inputColumn);
             return (ValueGetter<T>)((ref T value) =>
             {
-                var row = current();
+                var row = batch.Row;
                 observed(ref value);
                 if (Missing(row, 0))
                 {

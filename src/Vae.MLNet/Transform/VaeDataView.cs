@@ -57,7 +57,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
         public PassThroughCursor(VaeMapper mapper, DataViewRowCursor input, bool[] active)
         {
             _input = input;
-            _row = new VaeRow(mapper, input, active, () => throw new InvalidOperationException("No output of the model is active."), () => 0);
+            _row = new VaeRow(mapper, input, active, NoBatch.Instance);
         }
 
         public override DataViewSchema Schema => _row.Schema;
@@ -110,7 +110,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             // Pass-through and observed values come from the batch being served, the model's outputs from its
             // computer; both change from batch to batch.
             var stored = new StoredRow(input.Schema, slots, () => _current!, () => _index, () => _position);
-            _row = new VaeRow(mapper, stored, active, () => _current!.Computer, () => _index);
+            _row = new VaeRow(mapper, stored, active, new ServedBatch(this));
         }
 
         public override DataViewSchema Schema => _row.Schema;
@@ -205,6 +205,14 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             return rows > 0;
         }
 
+        /// <summary>The batch this cursor serves and its current row.</summary>
+        private sealed class ServedBatch(Cursor cursor) : CurrentBatch
+        {
+            public override BatchComputer Computer => cursor._current!.Computer;
+
+            public override int Row => cursor._index;
+        }
+
         protected override void Dispose(bool disposing)
         {
             if (_disposed)
@@ -222,6 +230,16 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             _disposed = true;
             base.Dispose(disposing);
         }
+    }
+
+    /// <summary>No batch: the cursor that serves pass-through columns only never reads one.</summary>
+    private sealed class NoBatch : CurrentBatch
+    {
+        public static readonly NoBatch Instance = new();
+
+        public override BatchComputer Computer => throw new InvalidOperationException("No output of the model is active.");
+
+        public override int Row => throw new InvalidOperationException("No output of the model is active.");
     }
 
     /// <summary>A batch: the computer with its encoded rows and results, the pass-through values and ids of the same

@@ -119,20 +119,32 @@ internal sealed class VaeMapper : IRowToRowMapper
         }
 
         var computer = new BatchComputer(Parent.Inference, 1, NeedsDecoding(i => active[i]), NeedsScores(i => active[i]));
-        RowEncoder? encoder = null;
-        long computed = -1;
-        return new VaeRow(this, input, active, () => computer, () =>
-        {
-            if (computed != input.Position)
-            {
-                encoder ??= new RowEncoder(Parent.Encoding, input);
-                encoder.Encode(computer.X, input.Position);
-                computer.Compute(1, input.Position);
-                computed = input.Position;
-            }
+        return new VaeRow(this, input, active, new RowOnDemand(Parent.Encoding, input, computer));
+    }
 
-            return 0;
-        });
+    /// <summary>A batch of one input row, computed when a getter first reads a row it has not computed.</summary>
+    private sealed class RowOnDemand(ColumnEncoding encoding, DataViewRow input, BatchComputer computer) : CurrentBatch
+    {
+        private RowEncoder? _encoder;
+        private long _computed = -1;
+
+        public override BatchComputer Computer => computer;
+
+        public override int Row
+        {
+            get
+            {
+                if (_computed != input.Position)
+                {
+                    _encoder ??= new RowEncoder(encoding, input);
+                    _encoder.Encode(computer.X, input.Position);
+                    computer.Compute(1, input.Position);
+                    _computed = input.Position;
+                }
+
+                return 0;
+            }
+        }
     }
 
     private static DataViewSchema.Annotations SlotNames(string[] slots)

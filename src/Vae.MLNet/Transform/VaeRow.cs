@@ -9,9 +9,8 @@ namespace Vae.MLNet.Transform;
 /// <param name="input">The row whose columns pass through (positioned on the current row); imputed columns read
 /// their observed values from it.</param>
 /// <param name="active">Active output columns.</param>
-/// <param name="computer">The batch results (the batch being served).</param>
-/// <param name="current">Brings the batch up to date and returns the current row's index in it.</param>
-internal sealed class VaeRow(VaeMapper mapper, DataViewRow input, bool[] active, Func<BatchComputer> computer, Func<int> current) : DataViewRow
+/// <param name="batch">The batch results and the row's index in them.</param>
+internal sealed class VaeRow(VaeMapper mapper, DataViewRow input, bool[] active, CurrentBatch batch) : DataViewRow
 {
     public override DataViewSchema Schema => mapper.OutputSchema;
 
@@ -37,12 +36,12 @@ internal sealed class VaeRow(VaeMapper mapper, DataViewRow input, bool[] active,
 
         Delegate getter = output.Kind switch
         {
-            OutputKind.Latent => Vector(() => computer().Mu(current())),
-            OutputKind.LogVariance => Vector(() => computer().LogVar(current())),
-            OutputKind.ColumnErrors => Vector(() => computer().ColumnErrors(current())),
-            OutputKind.Score => (ValueGetter<float>)((ref float value) => value = computer().Score(current())),
-            OutputKind.ReconstructionError => (ValueGetter<float>)((ref float value) => value = computer().ReconstructionError(current())),
-            _ => DecodedGetters.Create(mapper.Parent.Encoding, output.EncodingColumn, computer, current,
+            OutputKind.Latent => Vector(() => batch.Computer.Mu(batch.Row)),
+            OutputKind.LogVariance => Vector(() => batch.Computer.LogVar(batch.Row)),
+            OutputKind.ColumnErrors => Vector(() => batch.Computer.ColumnErrors(batch.Row)),
+            OutputKind.Score => (ValueGetter<float>)((ref float value) => value = batch.Computer.Score(batch.Row)),
+            OutputKind.ReconstructionError => (ValueGetter<float>)((ref float value) => value = batch.Computer.ReconstructionError(batch.Row)),
+            _ => DecodedGetters.Create(mapper.Parent.Encoding, output.EncodingColumn, batch,
                 output.Kind == OutputKind.Imputed ? input : null, mapper.InputSchema[output.InputIndex]),
         };
 
