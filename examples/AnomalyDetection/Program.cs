@@ -80,7 +80,7 @@ Console.WriteLine();
 Console.WriteLine($"{"ROC AUC",-16}{"all",8}{"extreme",10}{"mismatch",10}{"swap",8}");
 foreach (var (name, scores) in methods)
 {
-    var byKind = new[] { "extreme", "mismatch", "swap" }.Select(kind =>
+    var byKind = AnomalyKinds.All.Select(kind =>
         Roc.Auc(rows.Where(r => r.Kind is "normal" || r.Kind == kind).Select(r => r.Kind != "normal").ToArray(),
             scores.Where((_, i) => rows[i].Kind is "normal" || rows[i].Kind == kind).ToArray()));
     Console.WriteLine($"{name,-16}{Roc.Auc(truth, scores),8:F3}" + string.Concat(byKind.Select((a, k) => k == 2 ? $"{a,8:F3}" : $"{a,10:F3}")));
@@ -222,4 +222,10 @@ internal static class Plots
         plot.YLabel("true positive rate");
         plot.SavePng(path, 700, 520);
     }
+}
+
+/// <summary>The kinds of injected anomaly.</summary>
+internal static class AnomalyKinds
+{
+    public static readonly string[] All = ["extreme", "mismatch", "swap"];
 }

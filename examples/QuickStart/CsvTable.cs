@@ -13,11 +13,13 @@ internal static class CsvTable
 {
     public const int SampleRows = 1000;
 
+    private static readonly char[] Separators = [',', ';', '\t'];
+
     public static (char Separator, CsvColumn[] Columns) Infer(string path)
     {
         using var reader = new StreamReader(path);
         var header = reader.ReadLine() ?? throw new ArgumentException($"{path} is empty; a header row is expected");
-        var separator = new[] { ',', ';', '\t' }.OrderByDescending(c => Split(header, c).Count).First();
+        var separator = Separators.OrderByDescending(c => Split(header, c).Count).First();
         var names = Split(header, separator).Select(n => n.Trim()).ToArray();
         if (names.Any(string.IsNullOrEmpty) || names.Distinct().Count() != names.Length)
         {

@@ -213,7 +213,7 @@ void PrintFit(VariationalAutoencoderTransformer model)
         Console.WriteLine($"  {column.PadRight(width)} {loss,8:F4}");
     }
 
-    Console.WriteLine($"KL: {last.Kl:F3} nats ({string.Join(", ", last.KlByDimension.Select(k => k.ToString("F3")))} per dimension); active units: {last.ActiveUnits} of {model.LatentDimension}");
+    Console.WriteLine($"KL: {last.Kl:F3} nats ({string.Join(", ", last.KlByDimension.Select(k => k.ToString("F3", CultureInfo.InvariantCulture)))} per dimension); active units: {last.ActiveUnits} of {model.LatentDimension}");
 }
 
 // Predict a class from three feature sets of the same rows with the same classifier. Each feature transformer is

@@ -101,7 +101,7 @@ if (Run("memory"))
     Console.WriteLine("fit: peak RSS, RSS per epoch and seconds per epoch (tabular 100-64-8, batch 256, own process each)");
     Console.WriteLine("  | rows | width | encoded MiB | baseline MiB | peak MiB | peak - baseline - encoded | RSS after epoch 1 | after last | s/epoch | s/epoch per 100k rows |");
     var fits = plan.ScalingRows.Select(r => (Rows: r, Width: 100))
-        .Concat(new[] { 10, 1000 }.Select(w => (Rows: plan.ScalingWidthRows, Width: w)))
+        .Concat(Plan.ScalingWidths.Select(w => (Rows: plan.ScalingWidthRows, Width: w)))
         .Append((Rows: plan.ScalingWidthRows, Width: 100))
         .Distinct();
     foreach (var (rows, width) in fits)

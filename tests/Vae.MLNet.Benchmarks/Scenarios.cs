@@ -25,6 +25,9 @@ internal sealed record Plan(
 {
     public static readonly Plan Quick = new("quick", 7, 6_000, 2, 20_000, 3, 20_000, 3, 1_000_000, 20_000, [10_000, 100_000], 20_000, [10_000, 100_000, 1_000_000]);
 
+    /// <summary>Column counts of the scaling-in-width runs.</summary>
+    public static readonly int[] ScalingWidths = [10, 1000];
+
     public static readonly Plan Full = new("full", 5, 60_000, 3, 100_000, 5, 32_561, 10, 1_000_000, 100_000, [10_000, 100_000, 1_000_000], 100_000, [10_000, 100_000, 1_000_000]);
 }
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Vae.MLNet.Persistence;
 
 namespace Vae.MLNet.Columns;

@@ -1,6 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-
 namespace Vae.MLNet.Columns;
 
 /// <summary>A requested input column, its type checked and its kind resolved.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.ML;
-
 namespace Vae.MLNet.Columns;
 
 /// <summary>What one reading of the training data gave: its row count and an order-independent hash of its rows.</summary>

@@ -6,7 +6,7 @@ namespace Vae.MLNet.Columns;
 /// <summary>One input column as fitted: its span in the encoded vector and what was learned to encode it.</summary>
 internal sealed class EncodedColumn
 {
-    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _textLookup;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _textLookup;
 
     public EncodedColumn(
         string name, VaeColumnKind kind, double weight, SourceType source, int offset, int width,

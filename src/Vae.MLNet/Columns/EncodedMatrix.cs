@@ -1,6 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-
 namespace Vae.MLNet.Columns;
 
 /// <summary>The encoded training matrix: <see cref="Rows"/> rows of the encoding's width, row-major.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.ML.Data;
-
 namespace Vae.MLNet.Columns;
 
 /// <summary>The item types an input column may have.</summary>

@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
 using TorchSharp.Modules;
-using Vae.MLNet.Columns;
 using Vae.MLNet.Persistence;
 using static TorchSharp.torch;
 

@@ -1,8 +1,3 @@
-using System.Runtime.InteropServices;
-using TorchSharp;
-using Vae.MLNet.Columns;
-using static TorchSharp.torch;
-
 namespace Vae.MLNet.Objective;
 
 /// <summary>One batch's objective as numbers (each a batch mean), and the way to back-propagate it.</summary>

@@ -14,7 +14,10 @@ internal static class LossKernels
 
     /// <summary>TVAE's bounds on the learned standard deviation of numeric features, [0.01, 1], as bounds of its
     /// log-variance (which every form of the objective clamps to).</summary>
-    public static readonly double NumericLogVarMin = 2 * Math.Log(0.01), NumericLogVarMax = 0;
+    public static readonly double NumericLogVarMin = 2 * Math.Log(0.01);
+
+    /// <summary>The upper bound: a standard deviation of 1 (see <see cref="NumericLogVarMin"/>).</summary>
+    public const double NumericLogVarMax = 0;
 
     /// <summary>The factor on each of a column's per-feature reconstruction terms. Sum: the column's weight on every
     /// term. ColumnMean: the terms are averaged over the column's width, so the column counts once.</summary>

@@ -1,5 +1,4 @@
 using Vae.MLNet.Columns;
-using Vae.MLNet.Model;
 using static TorchSharp.torch;
 
 namespace Vae.MLNet.Objective;

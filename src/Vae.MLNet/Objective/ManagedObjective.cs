@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Vae.MLNet.Columns;
 using static TorchSharp.torch;
 

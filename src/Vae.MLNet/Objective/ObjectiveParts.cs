@@ -1,5 +1,3 @@
-using TorchSharp;
-using Vae.MLNet.Model;
 using static TorchSharp.torch;
 
 namespace Vae.MLNet.Objective;

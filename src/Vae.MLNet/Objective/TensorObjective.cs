@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using TorchSharp;
 using Vae.MLNet.Columns;
 using static TorchSharp.torch;
 
@@ -34,5 +32,9 @@ internal sealed class TensorObjective(ColumnEncoding encoding, VaeReconstruction
         return new BatchLoss(values[columns + latent], reconstruction, kl, beta, withGradient ? total.backward : null);
     }
 
-    public override void Dispose() => _layout.Dispose();
+    public override void Dispose()
+    {
+        _layout.Dispose();
+        base.Dispose();
+    }
 }

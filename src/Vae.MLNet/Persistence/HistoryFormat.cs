@@ -1,5 +1,3 @@
-using Vae.MLNet.Columns;
-
 namespace Vae.MLNet.Persistence;
 
 /// <summary>Writes and reads the training history inside a saved model.</summary>

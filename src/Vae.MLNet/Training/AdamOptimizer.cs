@@ -1,6 +1,5 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using Vae.MLNet.Model;
 using Vae.MLNet.Objective;
 using static TorchSharp.torch;
 

@@ -1,9 +1,4 @@
-using System.Diagnostics;
-using TorchSharp;
-using Vae.MLNet.Columns;
-using Vae.MLNet.Model;
 using Vae.MLNet.Objective;
-using static TorchSharp.torch;
 
 namespace Vae.MLNet.Training;
 

@@ -1,4 +1,3 @@
-using Vae.MLNet.Columns;
 using Vae.MLNet.Model;
 
 namespace Vae.MLNet.Transform;

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Vae.MLNet.Columns;
 
 namespace Vae.MLNet.Transform;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Vae.MLNet.Tests.TestData;
 
 namespace Vae.MLNet.Tests.MLNet;
 

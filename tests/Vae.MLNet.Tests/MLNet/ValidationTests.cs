@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Vae.MLNet.Internals;
 using Vae.MLNet.Tests.TestData;
 

@@ -1,4 +1,3 @@
-using TorchSharp;
 using Vae.MLNet.Training;
 using static TorchSharp.torch;
 
