@@ -19,6 +19,9 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
     private readonly int[] _hidden;
     private readonly string[] _missingText;
 
+    // Before any TorchSharp call of this library: TorchSharp's natives must be loadable (Native/LibTorchSharpLoader.cs).
+    static VariationalAutoencoderEstimator() => Native.LibTorchSharpLoader.EnsureLoaded();
+
     internal VariationalAutoencoderEstimator(IHostEnvironment environment, VariationalAutoencoderOptions options)
     {
         ArgumentNullException.ThrowIfNull(environment);
