@@ -49,6 +49,10 @@ public sealed class ConsumerTests(PackedLibrary pack, ITestOutputHelper output) 
         var patchedInOutput = !File.ReadAllBytes(Path.Combine(_folder, "bin", "Release", "net10.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so"))
             .AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(PackedLibrary.NuGetPackagesFolder(), "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so")));
         Assert.Equal(buildStep && !SystemHasGlibcxx3432(), patchedInOutput);
+        var loaderCopies = Directory.Exists(Path.Combine(_folder, "cache"))
+            ? Directory.GetFiles(Path.Combine(_folder, "cache"), "libLibTorchSharp.so", SearchOption.AllDirectories)
+            : [];
+        Assert.Equal(!buildStep && !SystemHasGlibcxx3432() ? 1 : 0, loaderCopies.Length);
     }
 
     private string? ResolvedVersion(string id)
