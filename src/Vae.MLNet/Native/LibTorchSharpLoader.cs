@@ -38,10 +38,11 @@ internal static class LibTorchSharpLoader
             {
                 LoadedCopy = Load();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or BadImageFormatException
-                or InvalidOperationException or ArgumentException or NotSupportedException or System.Security.SecurityException)
+            catch (Exception)
             {
-                LoadedCopy = null; // TorchSharp's own message will say why it cannot load.
+                // Whatever went wrong, the estimator must stay usable (this runs in its static constructor): nothing
+                // is loaded, and TorchSharp's own message will say why it cannot load, if it cannot.
+                LoadedCopy = null;
             }
         }
     }
