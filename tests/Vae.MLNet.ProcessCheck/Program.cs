@@ -12,11 +12,14 @@ using Vae.MLNet;
 //     model and prints the thread count in effect, so that fits in separate processes can be compared.
 if (args.Length >= 6 && args[0] == "fit")
 {
-    TorchSharp.torch.set_num_threads(int.Parse(args[4], CultureInfo.InvariantCulture));
     var context = new MLContext(seed: 0);
     var training = context.Data.LoadFromBinary(args[1]);
     var options = ReproducibleFit.Options(int.Parse(args[3], CultureInfo.InvariantCulture), args[5..]);
-    var fitted = context.Transforms.VariationalAutoencoder(options).Fit(training);
+    // The estimator first, as a user's program would: the library makes TorchSharp's natives loadable before its
+    // first TorchSharp call.
+    var estimator = context.Transforms.VariationalAutoencoder(options);
+    TorchSharp.torch.set_num_threads(int.Parse(args[4], CultureInfo.InvariantCulture));
+    var fitted = estimator.Fit(training);
     context.Model.Save(fitted, training.Schema, args[2]);
     Console.WriteLine($"threads={TorchSharp.torch.get_num_threads()}");
     return 0;

@@ -26,6 +26,9 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
     private readonly VaeColumn[] _columns;
     private readonly OutputColumnSpec[] _outputs;
 
+    // Before any TorchSharp call of this library: TorchSharp's natives must be loadable (Native/LibTorchSharpLoader.cs).
+    static VariationalAutoencoderEstimator() => Native.LibTorchSharpLoader.EnsureLoaded();
+
     internal VariationalAutoencoderEstimator(IHostEnvironment environment, VariationalAutoencoderOptions options)
     {
         ArgumentNullException.ThrowIfNull(environment);

@@ -1,10 +1,12 @@
+using System.Reflection;
 using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Scripting;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Vae.MLNet.Notebooks.Tests;
+namespace Vae.MLNet.Package.Tests;
 
 /// <summary>The README's code runs as written against this build, so it cannot drift from the API.</summary>
 public sealed partial class ReadmeTests
@@ -43,7 +45,7 @@ public sealed partial class ReadmeTests
             """;
         try
         {
-            var (withLatent, simple) = (await CSharpScript.RunAsync<(IDataView, IDataView)>(code, NotebookRunner.ScriptOptions)).ReturnValue;
+            var (withLatent, simple) = (await CSharpScript.RunAsync<(IDataView, IDataView)>(code, ScriptOptions())).ReturnValue;
             Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 4), withLatent.Schema["Latent"].Type);
             Assert.All(withLatent.GetColumn<float>("AnomalyScore"), s => Assert.True(float.IsFinite(s) && s >= 0));
             Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 4), simple.Schema["Latent"].Type);
@@ -60,18 +62,44 @@ public sealed partial class ReadmeTests
         }
     }
 
-    private static string RepositoryRoot()
+    private static string RepositoryRoot() => Repository.Root;
+
+    /// <summary>The framework and this build's library with its packages, loaded here first so that the script shares
+    /// them with this process; the test machinery is left out.</summary>
+    private static ScriptOptions ScriptOptions()
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        var frameworkDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location);
+        var buildDirectory = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory);
+        var candidates = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Where(path =>
+            Path.GetDirectoryName(path) == frameworkDirectory
+            || (Path.GetDirectoryName(path) == buildDirectory && !IsTestMachinery(Path.GetFileName(path))));
+        var assemblies = new List<Assembly> { typeof(VariationalAutoencoderOptions).Assembly, typeof(MLContext).Assembly };
+        foreach (var path in candidates)
         {
-            if (File.Exists(Path.Combine(directory.FullName, "Vae.MLNet.sln")))
+            try
             {
-                return directory.FullName;
+                assemblies.Add(Assembly.Load(AssemblyName.GetAssemblyName(path)));
+            }
+            catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException)
+            {
+                // Native libraries and assemblies this runtime cannot load are not references.
             }
         }
 
-        throw new DirectoryNotFoundException($"No Vae.MLNet.sln above {AppContext.BaseDirectory}");
+        return Microsoft.CodeAnalysis.Scripting.ScriptOptions.Default
+            .WithReferences(assemblies.Distinct())
+            .WithImports("System", "System.Collections.Generic", "System.Linq")
+            .WithOptimizationLevel(OptimizationLevel.Release)
+            .WithEmitDebugInformation(false);
     }
+
+    private static bool IsTestMachinery(string file) =>
+        file.StartsWith("xunit", StringComparison.OrdinalIgnoreCase)
+        || file.StartsWith("testhost", StringComparison.OrdinalIgnoreCase)
+        || file.StartsWith("Microsoft.TestPlatform", StringComparison.OrdinalIgnoreCase)
+        || file.StartsWith("Microsoft.VisualStudio", StringComparison.OrdinalIgnoreCase)
+        || file.StartsWith("Microsoft.CodeAnalysis", StringComparison.OrdinalIgnoreCase)
+        || file.StartsWith("Vae.MLNet.Package.Tests", StringComparison.OrdinalIgnoreCase);
 
     [GeneratedRegex(@"```csharp\n(?<code>.*?)```", RegexOptions.Singleline)]
     private static partial Regex CSharpBlock();

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Vae.MLNet.Notebooks.Tests;
+namespace Vae.MLNet.Package.Tests;
 
 /// <summary>A cell of a notebook file: its position among all cells, kind, language, tags and source.</summary>
 public sealed record NotebookCell(int Index, string Kind, string? Language, IReadOnlyList<string> Tags, string Source);
