@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Vae.MLNet.Tests.TestData;
 
 namespace Vae.MLNet.Tests.MLNet;
 
@@ -29,7 +30,7 @@ public sealed class PersistenceTests(TrainedModelFixture fixture) : IClassFixtur
             foreach (var index in active)
             {
                 var name = before.Schema[index].Name;
-                Assert.Equal(Dump(before, name, active), Dump(after, name, active));
+                Assert.Equal(ColumnDump.Of(before, name, active), ColumnDump.Of(after, name, active));
             }
         }
 
@@ -131,61 +132,5 @@ public sealed class PersistenceTests(TrainedModelFixture fixture) : IClassFixtur
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
         return memory.ToArray();
-    }
-
-    private static List<string> Dump(IDataView data, string name, int[] active)
-    {
-        var lines = new List<string>();
-        using var cursor = data.GetRowCursor(active.Select(i => data.Schema[i]));
-        var column = data.Schema[name];
-        var getter = MakeGetter(cursor, column);
-        while (cursor.MoveNext())
-        {
-            lines.Add(getter());
-        }
-
-        return lines;
-    }
-
-    private static Func<string> MakeGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        if (column.Type is VectorDataViewType)
-        {
-            var getter = cursor.GetGetter<VBuffer<float>>(column);
-            var value = default(VBuffer<float>);
-            return () => { getter(ref value); return string.Join(' ', value.DenseValues().Select(v => BitConverter.SingleToInt32Bits(v))); };
-        }
-
-        if (column.Type == NumberDataViewType.Single)
-        {
-            var getter = cursor.GetGetter<float>(column);
-            var value = 0f;
-            return () => { getter(ref value); return BitConverter.SingleToInt32Bits(value).ToString(); };
-        }
-
-        if (column.Type == NumberDataViewType.Double)
-        {
-            var getter = cursor.GetGetter<double>(column);
-            var value = 0.0;
-            return () => { getter(ref value); return BitConverter.DoubleToInt64Bits(value).ToString(); };
-        }
-
-        if (column.Type is TextDataViewType)
-        {
-            var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column);
-            var value = default(ReadOnlyMemory<char>);
-            return () => { getter(ref value); return value.ToString(); };
-        }
-
-        if (column.Type is BooleanDataViewType)
-        {
-            var getter = cursor.GetGetter<bool>(column);
-            var value = false;
-            return () => { getter(ref value); return value.ToString(); };
-        }
-
-        var intGetter = cursor.GetGetter<int>(column);
-        var intValue = 0;
-        return () => { intGetter(ref intValue); return intValue.ToString(); };
     }
 }
