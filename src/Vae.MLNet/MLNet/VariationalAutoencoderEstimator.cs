@@ -213,6 +213,18 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         return new SchemaShape.Column(output.Name, input.Kind, input.ItemType, input.IsKey, input.Annotations);
     }
 
+    /// <summary>The option that names an output column of this kind.</summary>
+    private static string OptionOf(OutputKind kind) => kind switch
+    {
+        OutputKind.Latent => nameof(VariationalAutoencoderOptions.OutputColumnName),
+        OutputKind.LogVariance => nameof(VariationalAutoencoderOptions.LogVarianceColumnName),
+        OutputKind.Score => nameof(VariationalAutoencoderOptions.ScoreColumnName),
+        OutputKind.ReconstructionError => nameof(VariationalAutoencoderOptions.ReconstructionErrorColumnName),
+        OutputKind.ColumnErrors => nameof(VariationalAutoencoderOptions.ColumnErrorsColumnName),
+        OutputKind.Reconstructed => nameof(VariationalAutoencoderOptions.ReconstructedColumnSuffix),
+        _ => nameof(VariationalAutoencoderOptions.ImputedColumnSuffix),
+    };
+
     /// <summary>The output columns the options ask for.</summary>
     private static OutputColumnSpec[] OutputColumns(VariationalAutoencoderOptions options, IReadOnlyList<VaeColumn> columns) =>
         OutputColumnSpec.List(
@@ -285,12 +297,12 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         {
             if (string.IsNullOrWhiteSpace(output.Name))
             {
-                throw new ArgumentOutOfRangeException(output.Option, "Output column names must not be empty.");
+                throw new ArgumentOutOfRangeException(OptionOf(output.Kind), "Output column names must not be empty.");
             }
 
             if (!names.Add(output.Name))
             {
-                throw new ArgumentOutOfRangeException(output.Option, $"Output column name '{output.Name}' is used twice.");
+                throw new ArgumentOutOfRangeException(OptionOf(output.Kind), $"Output column name '{output.Name}' is used twice.");
             }
         }
     }

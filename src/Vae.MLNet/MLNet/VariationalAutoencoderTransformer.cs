@@ -71,21 +71,21 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         _host.CheckValue(inputSchema, nameof(inputSchema));
-        return new VaeMapper(this, inputSchema).OutputSchema;
+        return new VaeMapper(Inference, Outputs, inputSchema).OutputSchema;
     }
 
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         _host.CheckValue(inputSchema, nameof(inputSchema));
-        return new VaeMapper(this, inputSchema);
+        return new VaeMapper(Inference, Outputs, inputSchema);
     }
 
     /// <inheritdoc />
     public IDataView Transform(IDataView input)
     {
         _host.CheckValue(input, nameof(input));
-        return new VaeDataView(_host, input, new VaeMapper(this, input.Schema), TransformBatchSize);
+        return new VaeDataView(_host, input, new VaeMapper(Inference, Outputs, input.Schema), TransformBatchSize);
     }
 
     /// <summary>Decodes latent points into rows of the original columns, in their original types: numbers

@@ -4,8 +4,8 @@ namespace Vae.MLNet.Transform;
 
 /// <summary>One output column of the transformer, as the options ask for it: its kind, its name and, for the
 /// per-column outputs, the position of its input column among the model's columns. The one list of these (built by
-/// <c>VariationalAutoencoderEstimator.OutputColumns</c>, kept by the transformer and written to its file) is what
-/// the estimator's output shape, the mapper's schema, the row's getters and the saved model all read.</summary>
+/// <see cref="List"/> from the options, kept by the transformer and written to its file) is what the estimator's
+/// output shape and validation, the mapper's schema, the row's getters and the saved model all read.</summary>
 /// <param name="Kind">What it holds.</param>
 /// <param name="Name">The column's name.</param>
 /// <param name="InputColumn">For <see cref="OutputKind.Reconstructed"/> and <see cref="OutputKind.Imputed"/>: the
@@ -20,18 +20,6 @@ internal sealed record OutputColumnSpec(OutputKind Kind, string Name, int InputC
 
     /// <summary>Whether it needs the reconstruction losses.</summary>
     public bool Scores => Kind is OutputKind.Score or OutputKind.ReconstructionError or OutputKind.ColumnErrors;
-
-    /// <summary>The option of <see cref="VariationalAutoencoderOptions"/> that names it.</summary>
-    public string Option => Kind switch
-    {
-        OutputKind.Latent => nameof(VariationalAutoencoderOptions.OutputColumnName),
-        OutputKind.LogVariance => nameof(VariationalAutoencoderOptions.LogVarianceColumnName),
-        OutputKind.Score => nameof(VariationalAutoencoderOptions.ScoreColumnName),
-        OutputKind.ReconstructionError => nameof(VariationalAutoencoderOptions.ReconstructionErrorColumnName),
-        OutputKind.ColumnErrors => nameof(VariationalAutoencoderOptions.ColumnErrorsColumnName),
-        OutputKind.Reconstructed => nameof(VariationalAutoencoderOptions.ReconstructedColumnSuffix),
-        _ => nameof(VariationalAutoencoderOptions.ImputedColumnSuffix),
-    };
 
     /// <summary>The list of output columns, in schema order: the latent mean, then each requested whole-row output, then
     /// each requested per-column output for every input column in the model's order.</summary>

@@ -40,7 +40,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
         var scores = mapper.NeedsScores(i => active[i]);
         var pipelined = Environment.ProcessorCount > 1;
         var slots = Enumerable.Range(0, pipelined ? 2 : 1)
-            .Select(i => new BatchSlot(i, new BatchComputer(mapper.Parent.Inference, batchSize, decode, scores), input, passThrough, batchSize))
+            .Select(i => new BatchSlot(i, new BatchComputer(mapper.Inference, batchSize, decode, scores), input, passThrough, batchSize))
             .ToArray();
         return new Cursor(host, mapper, input, active, slots);
     }
@@ -106,7 +106,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             _host = host;
             _input = input;
             _slots = slots;
-            _encoder = new RowEncoder(mapper.Parent.Encoding, input);
+            _encoder = new RowEncoder(mapper.Encoding, input);
             // Pass-through and observed values come from the batch being served, the model's outputs from its
             // computer; both change from batch to batch.
             var stored = new StoredRow(input.Schema, slots, () => _current!, () => _index, () => _position);

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Vae.MLNet.Columns;
+using Vae.MLNet.Model;
 
 namespace Vae.MLNet.Transform;
 
@@ -10,11 +11,11 @@ internal sealed class VaeMapper : IRowToRowMapper
 {
     private readonly OutputColumn?[] _outputs;
 
-    public VaeMapper(VariationalAutoencoderTransformer parent, DataViewSchema inputSchema)
+    public VaeMapper(VaeInference inference, IReadOnlyList<OutputColumnSpec> specs, DataViewSchema inputSchema)
     {
-        Parent = parent;
+        Inference = inference;
         InputSchema = inputSchema;
-        var encoding = parent.Encoding;
+        var encoding = inference.Encoding;
         InputIndices = new int[encoding.Columns.Count];
         for (var i = 0; i < InputIndices.Length; i++)
         {
@@ -33,10 +34,10 @@ internal sealed class VaeMapper : IRowToRowMapper
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
         var outputs = new List<OutputColumn>();
-        var latent = parent.LatentDimension;
+        var latent = inference.Latent;
         var vector = new VectorDataViewType(NumberDataViewType.Single, latent);
         var columnNames = encoding.Columns.Select(c => c.Name).ToArray();
-        foreach (var spec in parent.Outputs)
+        foreach (var spec in specs)
         {
             // A per-column output has its input column's type (and key values or slot names).
             var input = spec.IsPerColumn ? inputSchema[InputIndices[spec.InputColumn]] : default(DataViewSchema.Column?);
@@ -61,7 +62,10 @@ internal sealed class VaeMapper : IRowToRowMapper
         }
     }
 
-    public VariationalAutoencoderTransformer Parent { get; }
+    /// <summary>The trained model.</summary>
+    public VaeInference Inference { get; }
+
+    public ColumnEncoding Encoding => Inference.Encoding;
 
     public DataViewSchema InputSchema { get; }
 
@@ -118,8 +122,8 @@ internal sealed class VaeMapper : IRowToRowMapper
             active[column.Index] = true;
         }
 
-        var computer = new BatchComputer(Parent.Inference, 1, NeedsDecoding(i => active[i]), NeedsScores(i => active[i]));
-        return new VaeRow(this, input, active, new RowOnDemand(Parent.Encoding, input, computer));
+        var computer = new BatchComputer(Inference, 1, NeedsDecoding(i => active[i]), NeedsScores(i => active[i]));
+        return new VaeRow(this, input, active, new RowOnDemand(Encoding, input, computer));
     }
 
     /// <summary>A batch of one input row, computed when a getter first reads a row it has not computed.</summary>

@@ -40,7 +40,7 @@ internal sealed class VaeRow(VaeMapper mapper, DataViewRow input, bool[] active,
             OutputKind.ColumnErrors => Vector(() => batch.Computer.ColumnErrors(batch.Row)),
             OutputKind.Score => (ValueGetter<float>)((ref float value) => value = batch.Computer.Score(batch.Row)),
             OutputKind.ReconstructionError => (ValueGetter<float>)((ref float value) => value = batch.Computer.ReconstructionError(batch.Row)),
-            _ => DecodedGetters.Create(mapper.Parent.Encoding, output.EncodingColumn, batch,
+            _ => DecodedGetters.Create(mapper.Encoding, output.EncodingColumn, batch,
                 output.Kind == OutputKind.Imputed ? input : null, mapper.InputSchema[output.InputIndex]),
         };
 

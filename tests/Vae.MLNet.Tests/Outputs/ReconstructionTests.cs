@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Vae.MLNet.Internals;
-using Vae.MLNet.Tests.MLNet;
 using Vae.MLNet.Tests.TestData;
 
 namespace Vae.MLNet.Tests.Outputs;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using Vae.MLNet.Tests.MLNet;
 using Vae.MLNet.Tests.TestData;
 using Vae.MLNet.Tests.Training;
 using Xunit.Abstractions;

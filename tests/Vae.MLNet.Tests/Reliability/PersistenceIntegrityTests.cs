@@ -1,11 +1,11 @@
 using System.IO.Compression;
 using Microsoft.ML;
-using Vae.MLNet.Tests.MLNet;
+using Vae.MLNet.Tests.TestData;
 using Xunit.Abstractions;
 
 namespace Vae.MLNet.Tests.Reliability;
 
-/// <summary>Damaged model files beyond <see cref="PersistenceTests"/>: every truncation of the model's own blob and
+/// <summary>Damaged model files beyond <see cref="Persistence.PersistenceTests"/>: every truncation of the model's own blob and
 /// every sampled byte flip of the file either fails to load with a clear exception or loads a model whose outputs
 /// are bit-identical to the original's; none crashes or yields a silently different model.</summary>
 public sealed class PersistenceIntegrityTests(TrainedModelFixture fixture, ITestOutputHelper output) : IClassFixture<TrainedModelFixture>, IDisposable

@@ -3,7 +3,6 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Vae.MLNet.Tests.MLNet;
 using Vae.MLNet.Tests.TestData;
 
 namespace Vae.MLNet.Tests.Reliability;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Vae.MLNet.Tests.MLNet;
 using Vae.MLNet.Tests.TestData;
 using Xunit.Abstractions;
 

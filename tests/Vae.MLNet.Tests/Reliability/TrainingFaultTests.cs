@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Vae.MLNet.Tests.MLNet;
 using Vae.MLNet.Tests.TestData;
 using Vae.MLNet.Tests.Training;
 using Vae.MLNet.Training;

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Vae.MLNet.Tests.Build;
+namespace Vae.MLNet.Tests.Native;
 
 /// <summary>TorchSharp's natives load on this OS (see buildTransitive/Vae.MLNet.targets) and can train.</summary>
 public sealed class TorchSharpLoadsTests

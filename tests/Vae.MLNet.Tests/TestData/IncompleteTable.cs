@@ -1,8 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Vae.MLNet.Tests.TestData;
 
-namespace Vae.MLNet.Tests.Outputs;
+namespace Vae.MLNet.Tests.TestData;
 
 /// <summary>A row of a table with a hidden cluster behind every column, and holes in some.</summary>
 public sealed class IncompleteRow

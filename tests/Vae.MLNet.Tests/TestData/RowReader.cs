@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Vae.MLNet.Tests.MLNet;
+namespace Vae.MLNet.Tests.TestData;
 
 internal static class RowReader
 {

@@ -3,7 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Vae.MLNet.Tests.TestData;
 
-namespace Vae.MLNet.Tests.MLNet;
+namespace Vae.MLNet.Tests.Persistence;
 
 public sealed class PersistenceTests(TrainedModelFixture fixture) : IClassFixture<TrainedModelFixture>, IDisposable
 {

@@ -1,7 +1,6 @@
 using Microsoft.ML;
-using Vae.MLNet.Tests.TestData;
 
-namespace Vae.MLNet.Tests.MLNet;
+namespace Vae.MLNet.Tests.TestData;
 
 /// <summary>One small model trained once and shared by the tests of a class.</summary>
 public sealed class TrainedModelFixture

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Vae.MLNet.Tests.TestData;
 
-namespace Vae.MLNet.Tests.MLNet;
+namespace Vae.MLNet.Tests.Transform;
 
 /// <summary>The transform's cursor over many batches (it runs the model on the next batch on another thread while
 /// the caller reads the current one): the same values as one row at a time, errors at the row that causes them, and
