@@ -10,7 +10,7 @@
 //
 //   dotnet run -c Release --project examples/AnomalyDetection [-- --rows N] [--epochs N] [--out folder]
 //
-// Last line, e.g.: anomaly: vae-auc=0.97 pca-auc=0.83 column-auc=0.71
+// Last line of the default run: anomaly: vae-auc=0.91 pca-auc=0.80 column-auc=0.62
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
