@@ -121,14 +121,9 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         var result = inputSchema.ToDictionary(c => c.Name);
         foreach (var output in _outputs)
         {
-            result[output.Name] = output.Kind switch
-            {
-                OutputKind.Latent or OutputKind.LogVariance or OutputKind.ColumnErrors =>
-                    new SchemaShape.Column(output.Name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, SlotNamesShape()),
-                OutputKind.Score or OutputKind.ReconstructionError =>
-                    new SchemaShape.Column(output.Name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false),
-                _ => Renamed(inputSchema, output),
-            };
+            result[output.Name] = output.IsPerColumn ? Renamed(inputSchema, output)
+                : output.IsVector ? new SchemaShape.Column(output.Name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, SlotNamesShape())
+                : new SchemaShape.Column(output.Name, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false);
         }
 
         return new SchemaShape(result.Values);

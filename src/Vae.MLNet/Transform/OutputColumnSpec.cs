@@ -15,6 +15,9 @@ internal sealed record OutputColumnSpec(OutputKind Kind, string Name, int InputC
     /// <summary>Whether it is one of an input column's outputs (in that column's own type).</summary>
     public bool IsPerColumn => Kind is OutputKind.Reconstructed or OutputKind.Imputed;
 
+    /// <summary>For a whole-row output: whether it is a vector of floats (with slot names) rather than one float.</summary>
+    public bool IsVector => Kind is OutputKind.Latent or OutputKind.LogVariance or OutputKind.ColumnErrors;
+
     /// <summary>Whether it needs the rows decoded.</summary>
     public bool Decodes => IsPerColumn;
 

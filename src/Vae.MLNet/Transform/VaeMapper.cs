@@ -35,20 +35,22 @@ internal sealed class VaeMapper : IRowToRowMapper
         builder.AddColumns(inputSchema);
         var outputs = new List<OutputColumn>();
         var latent = inference.Latent;
-        var vector = new VectorDataViewType(NumberDataViewType.Single, latent);
         var columnNames = encoding.Columns.Select(c => c.Name).ToArray();
         foreach (var spec in specs)
         {
             // A per-column output has its input column's type (and key values or slot names).
             var input = spec.IsPerColumn ? inputSchema[InputIndices[spec.InputColumn]] : default(DataViewSchema.Column?);
-            var (type, annotations) = spec.Kind switch
+            var slots = spec.Kind switch
             {
-                OutputKind.Latent => (vector, SlotNames(Enumerable.Range(0, latent).Select(i => $"z{i}").ToArray())),
-                OutputKind.LogVariance => (vector, SlotNames(Enumerable.Range(0, latent).Select(i => $"logvar{i}").ToArray())),
-                OutputKind.Score or OutputKind.ReconstructionError => (NumberDataViewType.Single, null),
-                OutputKind.ColumnErrors => (new VectorDataViewType(NumberDataViewType.Single, columnNames.Length), SlotNames(columnNames)),
-                _ => ((DataViewType)input!.Value.Type, input.Value.Annotations),
+                OutputKind.Latent => Enumerable.Range(0, latent).Select(i => $"z{i}").ToArray(),
+                OutputKind.LogVariance => Enumerable.Range(0, latent).Select(i => $"logvar{i}").ToArray(),
+                OutputKind.ColumnErrors => columnNames,
+                _ => [],
             };
+            DataViewType type = spec.IsPerColumn ? input!.Value.Type
+                : spec.IsVector ? new VectorDataViewType(NumberDataViewType.Single, slots.Length)
+                : NumberDataViewType.Single;
+            var annotations = spec.IsPerColumn ? input!.Value.Annotations : spec.IsVector ? SlotNames(slots) : null;
             builder.AddColumn(spec.Name, type, annotations);
             outputs.Add(new OutputColumn(spec, inputSchema.Count + outputs.Count, input?.Index ?? -1));
         }

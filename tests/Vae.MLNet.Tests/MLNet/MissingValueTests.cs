@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Vae.MLNet.Tests.TestData;
 
-namespace Vae.MLNet.Tests.Outputs;
+namespace Vae.MLNet.Tests.MLNet;
 
 /// <summary>One model fitted on a table with 20% of its A, City, Segment and Flag values missing.</summary>
 public sealed class IncompleteModelFixture

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Vae.MLNet.Internals;
 using Vae.MLNet.Tests.TestData;
 
-namespace Vae.MLNet.Tests.Outputs;
+namespace Vae.MLNet.Tests.MLNet;
 
 public sealed class ReconstructionTests
 {

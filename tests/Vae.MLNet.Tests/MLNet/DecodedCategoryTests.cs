@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Vae.MLNet.Tests.TestData;
 
-namespace Vae.MLNet.Tests.Outputs;
+namespace Vae.MLNet.Tests.MLNet;
 
 /// <summary>Decoded, reconstructed and generated categories are categories seen at fit: the bucket that takes a text
 /// column's unseen and capped values at transform is no value of the data, and is never given back.</summary>
