@@ -18,13 +18,19 @@ internal static class RowDecoder
     /// <param name="decoded">Decoder outputs, row after row.</param>
     /// <param name="rows">Number of rows.</param>
     /// <param name="random">The source of the draws; null for the most likely values.</param>
-    public static IDataView ToDataView(IHostEnvironment env, ColumnEncoding encoding, ReadOnlySpan<float> noise, float[] decoded, int rows, Random? random)
+    /// <param name="conditions">Columns whose values are given: a category or a value they hold in every row, or a
+    /// range their draws are kept in (drawn again, up to <see cref="RangeDraws"/> times, then clipped).</param>
+    public static IDataView ToDataView(
+        IHostEnvironment env, ColumnEncoding encoding, ReadOnlySpan<float> noise, float[] decoded, int rows, Random? random,
+        IReadOnlyList<ColumnCondition>? conditions = null)
     {
         var builder = new ArrayDataViewBuilder(env);
         var width = encoding.Width;
         var numericIndex = 0;
-        foreach (var column in encoding.Columns)
+        for (var c = 0; c < encoding.Columns.Count; c++)
         {
+            var column = encoding.Columns[c];
+            var condition = conditions?.FirstOrDefault(k => k.Column == c);
             if (column.Kind == VaeColumnKind.Categorical)
             {
                 var chosen = new int[rows];
@@ -32,8 +38,8 @@ internal static class RowDecoder
                 for (var r = 0; r < rows; r++)
                 {
                     var logits = decoded.AsSpan((r * width) + column.Offset, column.Width);
-                    chosen[r] = random is null
-                        ? ColumnDecoder.MostLikelyCategory(column, logits)
+                    chosen[r] = condition is not null ? condition.Category
+                        : random is null ? ColumnDecoder.MostLikelyCategory(column, logits)
                         : ColumnDecoder.DrawCategory(column, logits, probabilities, random);
                 }
 
@@ -56,9 +62,11 @@ internal static class RowDecoder
                 for (var i = 0; i < column.Width; i++)
                 {
                     var output = decoded[(r * width) + column.Offset + i];
-                    values[(r * column.Width) + i] = random is null
-                        ? ColumnDecoder.MostLikely(column, i, output)
-                        : ColumnDecoder.Draw(column, i, output, levels.IsEmpty ? null : levels[i], random);
+                    double? level = levels.IsEmpty ? null : levels[i];
+                    values[(r * column.Width) + i] = condition is { Value: { } given } ? given
+                        : condition is { IsRange: true } ? DrawWithin(column, output, level, random!, condition.Minimum, condition.Maximum)
+                        : random is null ? ColumnDecoder.MostLikely(column, i, output)
+                        : ColumnDecoder.Draw(column, i, output, level, random);
                 }
             }
 
@@ -67,6 +75,28 @@ internal static class RowDecoder
         }
 
         return builder.GetDataView(rows);
+    }
+
+    /// <summary>How often a draw outside a conditioned range is drawn again before it is clipped into the range.</summary>
+    internal const int RangeDraws = 100;
+
+    /// <summary>A scalar number drawn from the decoder's distribution within [minimum, maximum] (within its whole
+    /// numbers for an integer column).</summary>
+    private static double DrawWithin(EncodedColumn column, float output, double? noise, Random random, double minimum, double maximum)
+    {
+        var integer = column.Source.Item is not (ItemKind.Single or ItemKind.Double);
+        var (low, high) = integer ? (Math.Ceiling(minimum), Math.Floor(maximum)) : (minimum, maximum);
+        var value = 0.0;
+        for (var draw = 0; draw < RangeDraws; draw++)
+        {
+            value = ColumnDecoder.Draw(column, 0, output, noise, random);
+            if (value >= low && value <= high)
+            {
+                return value;
+            }
+        }
+
+        return Math.Clamp(value, low, high);
     }
 
     /// <summary>Adds a number or Boolean column (scalar or vector) in its item type.</summary>

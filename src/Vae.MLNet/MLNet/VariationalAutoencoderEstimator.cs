@@ -104,6 +104,9 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         /// <summary>Reconstruction reduction.</summary>
         public const VaeReconstructionReduction Reduction = VaeReconstructionReduction.Sum;
 
+        /// <summary>Probability that training hides an observed cell from the encoder.</summary>
+        public const double MaskingRate = 0;
+
         /// <summary>Cap on learned categories of a text column.</summary>
         public const int MaxCategories = 100;
 
@@ -189,7 +192,8 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             FreeBits: _options.FreeBits,
             NumericLoss: _options.NumericLoss,
             Reduction: _options.Reduction,
-            Seed: seed);
+            Seed: seed,
+            MaskingRate: _options.MaskingRate);
 
         var result = VaeTrainer.Train(matrix, encoding, settings, device, epoch =>
         {
@@ -277,6 +281,12 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         Range(options.AnnealingEpochs, nameof(options.AnnealingEpochs), 0, float.MaxValue);
         Range(options.CycleRampFraction, nameof(options.CycleRampFraction), 0, 1, lowOpen: true);
         Range(options.FreeBits, nameof(options.FreeBits), 0, MaxKlFactor);
+        Range(options.MaskingRate, nameof(options.MaskingRate), 0, 1, highOpen: true);
+        if (options.MaskingRate > 0 && !options.AllowMissingValues)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options.MaskingRate), options.MaskingRate,
+                "MaskingRate needs AllowMissingValues: the missing-value indicators tell the encoder which cells training hides.");
+        }
         Defined(options.Activation, nameof(options.Activation));
         Defined(options.KlSchedule, nameof(options.KlSchedule));
         Defined(options.NumericLoss, nameof(options.NumericLoss));

@@ -119,6 +119,13 @@ public sealed class VariationalAutoencoderOptions
     /// <c>Transform</c> with an exception naming the column and row.</summary>
     public bool AllowMissingValues { get; set; }
 
+    /// <summary>The probability, in [0, 1), that training hides an observed cell from the encoder (each column of each
+    /// row independently), as if it were missing (default 0: none). The encoder then learns the posterior of any subset
+    /// of the columns, which conditional generation (<see cref="VariationalAutoencoderTransformer.Generate(int,
+    /// IEnumerable{VaeCondition}, int)"/>) infers from; 0.3 to 0.5 suits it. Needs <see cref="AllowMissingValues"/>,
+    /// whose missing-value indicators tell the encoder which cells it does not see.</summary>
+    public double MaskingRate { get; set; } = VariationalAutoencoderEstimator.Defaults.MaskingRate;
+
     /// <summary>Texts that mean "missing" in text categorical columns when <see cref="AllowMissingValues"/> is set
     /// (default: the empty string and "?").</summary>
     public IList<string> MissingTextValues { get; set; } = VariationalAutoencoderEstimator.Defaults.MissingTextValues.ToList();

@@ -19,4 +19,5 @@ internal sealed record TrainingSettings(
     double FreeBits,
     VaeNumericLoss NumericLoss,
     VaeReconstructionReduction Reduction,
-    int Seed);
+    int Seed,
+    double MaskingRate = 0);

@@ -53,6 +53,7 @@ internal static class VaeTrainer
         var batches = (trainRows + batchSize - 1) / batchSize;
         var columnNames = encoding.Columns.Select(c => c.Name).ToArray();
 
+        using var masking = settings.MaskingRate > 0 ? new CellMasking(encoding, settings.MaskingRate, settings.Seed, device) : null;
         using var optimizer = new AdamOptimizer(network.parameters(), settings.LearningRate, settings.WeightDecay);
         var history = new List<VaeEpochResult>();
         var clock = Stopwatch.StartNew();
@@ -77,6 +78,11 @@ internal static class VaeTrainer
                 var start = b * batchSize;
                 var rows = Math.Min(batchSize, trainRows - start);
                 var x = train.index_select(0, permutation.narrow(0, start, rows));
+                if (masking is not null)
+                {
+                    x = masking.Apply(x);
+                }
+
                 var (mu, logVar) = network.Encode(x);
                 var z = VaeObjective.Reparameterize(mu, logVar, generator);
                 var output = network.Decode(z);

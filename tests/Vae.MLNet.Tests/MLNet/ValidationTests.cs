@@ -82,6 +82,9 @@ public sealed class ValidationTests
         { "Beta", o => o.Beta = 2e6 },
         { "FreeBits", o => o.FreeBits = 1e300 },
         { "FreeBits", o => o.FreeBits = 2e6 },
+        { "MaskingRate", o => o.MaskingRate = 1 },
+        { "MaskingRate", o => o.MaskingRate = -0.1 },
+        { "MaskingRate", o => o.MaskingRate = 0.3 }, // without AllowMissingValues
     };
 
     [Theory]
