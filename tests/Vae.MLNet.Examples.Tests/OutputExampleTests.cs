@@ -87,5 +87,19 @@ public sealed class OutputExampleTests
         Png.AssertPicture(output["synthetic-marginals.png"]);
     }
 
+    [Fact]
+    public void ConditionalAdultRowsHoldTheirConditionsExactly()
+    {
+        var data = AdultFolder();
+        using var output = new TempFolder();
+        var run = ExampleRun.Start("Synthetic", data, "--train-rows", "3000", "--epochs", "10", "--conditional", "--out", output.Path);
+        var summary = run.Summary("conditional");
+
+        Assert.Contains("NativeCountry = Philippines", run.Output);
+        Assert.Equal(1.0, ExampleRun.Number(summary, "exact"));
+        Assert.InRange(ExampleRun.Number(summary, "tvd"), 0.0, 0.3);
+        Assert.InRange(ExampleRun.Number(summary, "ks"), 0.0, 0.6);
+    }
+
     private static string AdultFolder() => SharedDataExampleTests.SharedDataFolder("adult", "adult.train.csv", "adult.test.csv");
 }

@@ -148,16 +148,14 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
 
     /// <summary>Samples synthetic rows that meet conditions: the conditioned columns hold exactly the values asked (a
     /// number in a range is drawn from the model within the range), and every other column is drawn from the model
-    /// given them. The latent code of each row is drawn from the encoder's posterior of the partial row that holds only
-    /// the conditioned values, q(z | conditions), with every other column given to the encoder as missing; the rows are
-    /// then decoded and drawn as by <see cref="Generate(int, int)"/>. Unlike reject sampling this needs no luck: a
-    /// condition held by few training rows costs no more than a common one. The encoder knows such partial rows when
-    /// the model was fitted with <see cref="VariationalAutoencoderOptions.AllowMissingValues"/> and
-    /// <see cref="VariationalAutoencoderOptions.MaskingRate"/> (say 0.4), which hides cells at random in training; a KL
-    /// weight below 1 (<see cref="VariationalAutoencoderOptions.Beta"/> 0.25, say) makes the posteriors narrower, so
-    /// that a condition pins the other columns more. After the first draw, <see cref="GibbsSteps"/> pseudo-Gibbs steps
-    /// (the other columns drawn, the completed row encoded again) bring each row's code closer to the conditions'
-    /// posterior.</summary>
+    /// given them. Each row's latent code is drawn from the model's conditional p(z | conditions) by sampling
+    /// importance resampling: proposals from the encoder's posterior of the partial row that holds only the
+    /// conditioned values (every other column given as missing), weighted by p(z) p(conditions | z) / q(z | conditions).
+    /// The rows are then decoded and drawn as by <see cref="Generate(int, int)"/>. This is the distribution reject
+    /// sampling from <see cref="Generate(int, int)"/> draws from, without its failure: a condition held by few training
+    /// rows costs no more than a common one. The encoder proposes well when the model was fitted with
+    /// <see cref="VariationalAutoencoderOptions.AllowMissingValues"/> and
+    /// <see cref="VariationalAutoencoderOptions.MaskingRate"/> (say 0.4), which hides cells at random in training.</summary>
     /// <param name="count">Number of rows.</param>
     /// <param name="conditions">The conditions, at most one per column; none gives <see cref="Generate(int, int)"/>.</param>
     /// <param name="seed">Seed of the draws; the same seed gives the same rows.</param>
@@ -185,86 +183,9 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
                 "Conditional generation infers the latent code from the conditioned columns alone, with the others given as missing: fit with AllowMissingValues = true (and MaskingRate, e.g. 0.4, so that the encoder learns from partial rows).");
         }
 
-        // The partial row: every column missing but the conditioned ones.
-        var row = new float[Encoding.InputWidth];
-        row.AsSpan(Encoding.Width).Fill(1f);
-        foreach (var condition in resolved)
-        {
-            condition.Encode(Encoding, row);
-        }
-
-        // z from q(z | conditions), then pseudo-Gibbs steps (Rezende et al. 2014): the other columns drawn from
-        // p(x | z), the completed row encoded again with the conditioned values kept, z drawn anew.
-        var latent = LatentDimension;
         var random = new Random(seed);
-        var rows = new float[count * Encoding.InputWidth];
-        for (var i = 0; i < count; i++)
-        {
-            row.CopyTo(rows, i * Encoding.InputWidth);
-        }
-
-        var workspace = Inference.CreateWorkspace(count);
-        var heads = new float[count * 2 * latent];
-        var points = new float[count][];
-        for (var step = 0; ; step++)
-        {
-            Inference.Encode(rows, count, heads, workspace);
-            for (var i = 0; i < count; i++)
-            {
-                points[i] ??= new float[latent];
-                for (var j = 0; j < latent; j++)
-                {
-                    var h = i * 2 * latent;
-                    points[i][j] = (float)(heads[h + j] + (Math.Exp(0.5 * heads[h + latent + j]) * ColumnDecoder.Gaussian(random)));
-                }
-            }
-
-            if (step == GibbsSteps)
-            {
-                break;
-            }
-
-            CompleteRows(DecodeRaw(points), rows, resolved, random);
-        }
-
+        var points = new ConditionalSampler(Inference, Encoding, Weights).Sample(resolved, count, random);
         return RowDecoder.ToDataView(_host, Encoding, Weights.NumericNoise, DecodeRaw(points), count, random, resolved);
-    }
-
-    /// <summary>Pseudo-Gibbs steps of conditional generation after the first draw from q(z | conditions).</summary>
-    internal const int GibbsSteps = 10;
-
-    /// <summary>Writes into each encoded row the other columns drawn from the decoded outputs, every indicator cleared
-    /// (the row is now complete), the conditioned columns as they are.</summary>
-    private void CompleteRows(float[] decoded, float[] rows, ColumnCondition[] conditions, Random random)
-    {
-        var width = Encoding.Width;
-        var inputWidth = Encoding.InputWidth;
-        var scratch = new double[Encoding.Columns.Max(c => c.Width)];
-        for (var r = 0; r < rows.Length / inputWidth; r++)
-        {
-            var row = rows.AsSpan(r * inputWidth, inputWidth);
-            var outputs = decoded.AsSpan(r * width, width);
-            var numeric = 0;
-            for (var c = 0; c < Encoding.Columns.Count; c++)
-            {
-                var column = Encoding.Columns[c];
-                var noise = column.Kind == VaeColumnKind.Numeric && Weights.NumericNoise.Length > 0 ? Weights.NumericNoise.AsSpan(numeric, column.Width) : default;
-                numeric += column.Kind == VaeColumnKind.Numeric ? column.Width : 0;
-                if (conditions.Any(k => k.Column == c && !k.IsRange))
-                {
-                    continue;
-                }
-
-                ColumnDecoder.DrawEncoded(column, outputs.Slice(column.Offset, column.Width), noise, scratch, random, row.Slice(column.Offset, column.Width));
-                if (conditions.FirstOrDefault(k => k.Column == c && k.IsRange) is { } range)
-                {
-                    // A range keeps its draw inside it, in standardised units.
-                    row[column.Offset] = Math.Clamp(row[column.Offset], (float)((range.Minimum - column.Means[0]) / column.Stds[0]), (float)((range.Maximum - column.Means[0]) / column.Stds[0]));
-                }
-            }
-
-            row[width..].Clear();
-        }
     }
 
     private float[] DecodeRaw(float[][] points)

@@ -1,0 +1,168 @@
+using Vae.MLNet.Columns;
+
+namespace Vae.MLNet.Model;
+
+/// <summary>Latent codes drawn from the model's conditional p(z | conditions) ∝ p(z) p(conditions | z), by sampling
+/// importance resampling with the encoder's posterior of the partial row as proposal (as MIWAE imputes, Mattei and
+/// Frellsen 2019): <see cref="ProposalsPerRow"/> proposals per row, half from the encoder's q(z | conditions) and half
+/// from the prior, each weighted by p(z) p(conditions | z) over the mixture's density, and the rows' codes drawn among
+/// them by weight. Reject sampling from the
+/// prior draws from the same distribution, but keeps only the rows whose drawn values happen to meet the conditions,
+/// so a rare condition leaves it with few rows or none; here every proposal counts by its weight.</summary>
+internal sealed class ConditionalSampler(VaeInference inference, ColumnEncoding encoding, VaeWeights weights)
+{
+    /// <summary>Proposals drawn per generated row.</summary>
+    public const int ProposalsPerRow = 20;
+
+    /// <summary>Draws <paramref name="count"/> latent codes given the conditions.</summary>
+    public float[][] Sample(IReadOnlyList<ColumnCondition> conditions, int count, Random random)
+    {
+        var latent = inference.Latent;
+        var row = new float[encoding.InputWidth];
+        row.AsSpan(encoding.Width).Fill(1f);
+        foreach (var condition in conditions)
+        {
+            condition.Encode(encoding, row);
+        }
+
+        var heads = new float[2 * latent];
+        inference.Encode(row, 1, heads, inference.CreateWorkspace(1));
+
+        var proposals = count * ProposalsPerRow;
+        var z = new float[proposals * latent];
+        var logWeights = new double[proposals];
+        for (var m = 0; m < proposals; m++)
+        {
+            // Defensive mixture (Hesterberg 1995): half the proposals from the prior, so that a broad conditional (a
+            // common condition) is covered as well as a narrow one.
+            var fromPrior = random.NextDouble() < 0.5;
+            double logPrior = 0, logPosterior = 0;
+            for (var j = 0; j < latent; j++)
+            {
+                var sigma = Math.Exp(0.5 * heads[latent + j]);
+                var value = fromPrior ? ColumnDecoder.Gaussian(random) : heads[j] + (sigma * ColumnDecoder.Gaussian(random));
+                z[(m * latent) + j] = (float)value;
+                var standardised = (value - heads[j]) / sigma;
+                logPrior -= 0.5 * value * value;
+                logPosterior -= (0.5 * standardised * standardised) + (0.5 * heads[latent + j]);
+            }
+
+            // log of 0.5 q(z) + 0.5 p(z), both without their common constant.
+            var high = Math.Max(logPrior, logPosterior);
+            var logProposal = high + Math.Log(0.5 * (Math.Exp(logPrior - high) + Math.Exp(logPosterior - high)));
+            logWeights[m] = logPrior - logProposal;
+        }
+
+        const int Chunk = 1024;
+        var width = encoding.Width;
+        var decoded = new float[Chunk * width];
+        var workspace = inference.CreateWorkspace(Chunk);
+        for (var start = 0; start < proposals; start += Chunk)
+        {
+            var rows = Math.Min(Chunk, proposals - start);
+            inference.Decode(z.AsSpan(start * latent, rows * latent), latent, rows, decoded, workspace);
+            for (var r = 0; r < rows; r++)
+            {
+                logWeights[start + r] += LogLikelihood(conditions, decoded.AsSpan(r * width, width));
+            }
+        }
+
+        // Resampling: each row's code drawn among the proposals with probability proportional to its weight.
+        var max = logWeights.Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        var cumulative = new double[proposals];
+        double total = 0;
+        for (var m = 0; m < proposals; m++)
+        {
+            total += double.IsFinite(logWeights[m]) ? Math.Exp(logWeights[m] - max) : 0;
+            cumulative[m] = total;
+        }
+
+        var points = new float[count][];
+        for (var i = 0; i < count; i++)
+        {
+            var u = random.NextDouble() * total;
+            var m = Array.BinarySearch(cumulative, u);
+            m = Math.Min(proposals - 1, m < 0 ? ~m : m);
+            points[i] = z.AsSpan(m * latent, latent).ToArray();
+        }
+
+        return points;
+    }
+
+    /// <summary>log p(conditions | z) from the decoder's outputs: a category's log-softmax among the categories seen at
+    /// fit, a Boolean's log-sigmoid, a number's Gaussian log-density with the model's noise, a range's Gaussian
+    /// probability mass.</summary>
+    private double LogLikelihood(IReadOnlyList<ColumnCondition> conditions, ReadOnlySpan<float> outputs)
+    {
+        double sum = 0;
+        foreach (var condition in conditions)
+        {
+            var column = encoding.Columns[condition.Column];
+            var o = outputs.Slice(column.Offset, column.Width);
+            switch (column.Kind)
+            {
+                case VaeColumnKind.Categorical:
+                {
+                    var count = column.Source.Item == ItemKind.Text && column.Width > 1 ? column.Width - 1 : column.Width;
+                    double max = double.NegativeInfinity;
+                    for (var k = 0; k < count; k++)
+                    {
+                        max = Math.Max(max, o[k]);
+                    }
+
+                    double total = 0;
+                    for (var k = 0; k < count; k++)
+                    {
+                        total += Math.Exp(o[k] - max);
+                    }
+
+                    sum += o[condition.Category] - max - Math.Log(total);
+                    break;
+                }
+
+                case VaeColumnKind.Binary:
+                {
+                    // log sigmoid(+-o), stably.
+                    double logit = condition.Value == 1 ? o[0] : -o[0];
+                    sum -= Math.Max(-logit, 0) + Math.Log(1 + Math.Exp(-Math.Abs(logit)));
+                    break;
+                }
+
+                default:
+                {
+                    var sigma = NoiseOf(condition.Column);
+                    if (condition.Value is { } value)
+                    {
+                        var d = (((value - column.Means[0]) / column.Stds[0]) - o[0]) / sigma;
+                        sum -= (0.5 * d * d) + Math.Log(sigma);
+                    }
+                    else
+                    {
+                        var low = (((condition.Minimum - column.Means[0]) / column.Stds[0]) - o[0]) / sigma;
+                        var high = (((condition.Maximum - column.Means[0]) / column.Stds[0]) - o[0]) / sigma;
+                        sum += Math.Log(Math.Max(NormalCdf(high) - NormalCdf(low), 1e-300));
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        return sum;
+    }
+
+    /// <summary>The model's noise of a scalar numeric column in standardised units (1 where it has none).</summary>
+    private double NoiseOf(int column)
+    {
+        var index = encoding.Columns.Take(column).Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width);
+        return weights.NumericNoise.Length > index && weights.NumericNoise[index] > 0 ? weights.NumericNoise[index] : 1;
+    }
+
+    /// <summary>The standard normal distribution function (Abramowitz and Stegun 7.1.26 for erf, error below 1.5e-7).</summary>
+    private static double NormalCdf(double x)
+    {
+        var t = 1 / (1 + (0.3275911 * Math.Abs(x) / Math.Sqrt(2)));
+        var erf = 1 - (((((((1.061405429 * t) - 1.453152027) * t) + 1.421413741) * t) - 0.284496736) * t + 0.254829592) * t * Math.Exp(-x * x / 2);
+        return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+    }
+}
