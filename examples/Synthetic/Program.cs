@@ -79,19 +79,8 @@ var ks = new List<double>();
 var tvd = new List<double>();
 foreach (var column in AdultData.FeatureColumns.Append(AdultData.LabelColumn))
 {
-    var property = typeof(LabelledAdultRow).GetProperty(column)!;
-    double distance;
-    if (AdultData.NumericColumns.Contains(column))
-    {
-        distance = Fidelity.KolmogorovSmirnov(real.Select(r => (double)(float)property.GetValue(r)!).ToArray(), synthetic.Select(r => (double)(float)property.GetValue(r)!).ToArray());
-        ks.Add(distance);
-    }
-    else
-    {
-        distance = Fidelity.TotalVariation(real.Select(r => property.GetValue(r)!.ToString()!).ToArray(), synthetic.Select(r => property.GetValue(r)!.ToString()!).ToArray());
-        tvd.Add(distance);
-    }
-
+    var distance = Fidelity.Distance(real, synthetic, column);
+    (AdultData.NumericColumns.Contains(column) ? ks : tvd).Add(distance);
     Console.WriteLine($"{column,-14}{distance,10:F3}");
 }
 
@@ -175,15 +164,7 @@ internal static class Conditional
         var ks = new List<double>();
         foreach (var column in AdultData.FeatureColumns.Append(AdultData.LabelColumn).Where(c => c != conditioned))
         {
-            var property = typeof(LabelledAdultRow).GetProperty(column)!;
-            if (AdultData.NumericColumns.Contains(column))
-            {
-                ks.Add(Fidelity.KolmogorovSmirnov(real.Select(r => (double)(float)property.GetValue(r)!).ToArray(), generated.Select(r => (double)(float)property.GetValue(r)!).ToArray()));
-            }
-            else
-            {
-                tvd.Add(Fidelity.TotalVariation(real.Select(r => property.GetValue(r)!.ToString()!).ToArray(), generated.Select(r => property.GetValue(r)!.ToString()!).ToArray()));
-            }
+            (AdultData.NumericColumns.Contains(column) ? ks : tvd).Add(Fidelity.Distance(real, generated, column));
         }
 
         return (tvd.Average(), ks.Average());
@@ -199,6 +180,16 @@ internal sealed class LabelledAdultRow : AdultRow
 /// <summary>Distances between the real and the synthetic table.</summary>
 internal static class Fidelity
 {
+    /// <summary>A column's distance between two tables: Kolmogorov-Smirnov for a numeric column, total variation for
+    /// a categorical one.</summary>
+    public static double Distance(List<LabelledAdultRow> real, List<LabelledAdultRow> synthetic, string column)
+    {
+        var property = typeof(LabelledAdultRow).GetProperty(column)!;
+        return AdultData.NumericColumns.Contains(column)
+            ? KolmogorovSmirnov(real.Select(r => (double)(float)property.GetValue(r)!).ToArray(), synthetic.Select(r => (double)(float)property.GetValue(r)!).ToArray())
+            : TotalVariation(real.Select(r => property.GetValue(r)!.ToString()!).ToArray(), synthetic.Select(r => property.GetValue(r)!.ToString()!).ToArray());
+    }
+
     /// <summary>The two-sample Kolmogorov-Smirnov statistic: the largest gap between the empirical distribution functions.</summary>
     public static double KolmogorovSmirnov(double[] a, double[] b)
     {

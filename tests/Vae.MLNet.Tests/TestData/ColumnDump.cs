@@ -8,6 +8,21 @@ namespace Vae.MLNet.Tests.TestData;
 /// two views must agree on to be the same.</summary>
 internal static class ColumnDump
 {
+    /// <summary>Asserts that two views hold the same values in every column, read with all, the even and the odd
+    /// columns active.</summary>
+    public static void AssertSame(IDataView expected, IDataView actual)
+    {
+        var all = expected.Schema.Select(c => c.Index).ToArray();
+        foreach (var active in new[] { all, all.Where(i => i % 2 == 0).ToArray(), all.Where(i => i % 2 == 1).ToArray() })
+        {
+            foreach (var index in active)
+            {
+                var name = expected.Schema[index].Name;
+                Assert.Equal(Of(expected, name, active), Of(actual, name, active));
+            }
+        }
+    }
+
     public static List<string> Of(IDataView data, string name, int[] active)
     {
         var lines = new List<string>();
