@@ -70,8 +70,7 @@ internal sealed record ColumnCondition(int Column, int Category, double? Value, 
             throw Problem(condition, "gives a number for a categorical column; give one of its categories");
         }
 
-        // A text column's last position is the bucket of other values: no category of the data.
-        var seen = column.Source.Item == ItemKind.Text ? column.Categories.Length - 1 : column.Categories.Length;
+        var seen = column.SeenCategories;
         var position = Array.FindIndex(column.Categories, 0, seen, c => string.Equals(c, category, StringComparison.Ordinal));
         if (position < 0)
         {

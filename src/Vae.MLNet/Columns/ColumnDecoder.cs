@@ -91,34 +91,6 @@ internal static class ColumnDecoder
         return count - 1;
     }
 
-    /// <summary>Draws a column's encoded features from the decoder's distribution into <paramref name="features"/>: a
-    /// standardised number with the model's noise (<paramref name="noise"/>, per feature, empty for none), 0 or 1 for
-    /// a binary feature, a one-hot category among those seen at fit.</summary>
-    public static void DrawEncoded(EncodedColumn column, ReadOnlySpan<float> outputs, ReadOnlySpan<float> noise, Span<double> scratch, Random random, Span<float> features)
-    {
-        switch (column.Kind)
-        {
-            case VaeColumnKind.Categorical:
-                features.Clear();
-                features[DrawCategory(column, outputs, scratch, random)] = 1f;
-                break;
-            case VaeColumnKind.Binary:
-                for (var i = 0; i < features.Length; i++)
-                {
-                    features[i] = random.NextDouble() < Probability(outputs[i]) ? 1f : 0f;
-                }
-
-                break;
-            default:
-                for (var i = 0; i < features.Length; i++)
-                {
-                    features[i] = noise.IsEmpty ? outputs[i] : (float)(outputs[i] + (noise[i] * Gaussian(random)));
-                }
-
-                break;
-        }
-    }
-
     /// <summary>A decoded number in a column's item type: integers rounded and clamped to the type, Booleans at 0.5.</summary>
     public static T ToItem<T>(double v)
     {
@@ -154,8 +126,7 @@ internal static class ColumnDecoder
         ? Math.Clamp(value, column.Minimums[slot], column.Maximums[slot])
         : Math.Clamp(value, float.MinValue, float.MaxValue);
 
-    /// <summary>How many leading one-hot positions decoding may give. A text column's last position is the bucket of
-    /// other values, which is no value of the data (it is given back only where no category was seen at all).</summary>
-    private static int DecodableCategories(EncodedColumn column) =>
-        column.Source.Item == ItemKind.Text && column.Width > 1 ? column.Width - 1 : column.Width;
+    /// <summary>How many leading one-hot positions decoding may give: the categories seen at fit (the bucket of
+    /// other values only where no category was seen at all).</summary>
+    internal static int DecodableCategories(EncodedColumn column) => Math.Max(1, column.SeenCategories);
 }

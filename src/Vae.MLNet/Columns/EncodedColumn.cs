@@ -69,6 +69,10 @@ internal sealed class EncodedColumn
     /// most 4), or -1 where values have more (empty when unknown).</summary>
     public sbyte[] Decimals { get; init; } = [];
 
+    /// <summary>Categorical: how many leading one-hot positions are categories seen at fit. A text column's last
+    /// position is the bucket of other values, which is no value of the data.</summary>
+    public int SeenCategories => Source.Item == ItemKind.Text ? Width - 1 : Width;
+
     /// <summary>Text categorical: the one-hot position of a value (the last one for anything unseen at fit).</summary>
     public int CategoryOf(ReadOnlySpan<char> text) =>
         _textLookup.TryGetValue(text, out var position) ? position : Width - 1;

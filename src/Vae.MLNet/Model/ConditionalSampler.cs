@@ -53,6 +53,7 @@ internal sealed class ConditionalSampler(VaeInference inference, ColumnEncoding 
             logWeights[m] = logPrior - logProposal;
         }
 
+        var noise = conditions.Select(c => NoiseOf(c.Column)).ToArray();
         const int Chunk = 1024;
         var width = encoding.Width;
         var decoded = new float[Chunk * width];
@@ -63,7 +64,7 @@ internal sealed class ConditionalSampler(VaeInference inference, ColumnEncoding 
             inference.Decode(z.AsSpan(start * latent, rows * latent), latent, rows, decoded, workspace);
             for (var r = 0; r < rows; r++)
             {
-                logWeights[start + r] += LogLikelihood(conditions, decoded.AsSpan(r * width, width));
+                logWeights[start + r] += LogLikelihood(conditions, noise, decoded.AsSpan(r * width, width));
             }
         }
 
@@ -92,18 +93,19 @@ internal sealed class ConditionalSampler(VaeInference inference, ColumnEncoding 
     /// <summary>log p(conditions | z) from the decoder's outputs: a category's log-softmax among the categories seen at
     /// fit, a Boolean's log-sigmoid, a number's Gaussian log-density with the model's noise, a range's Gaussian
     /// probability mass.</summary>
-    private double LogLikelihood(IReadOnlyList<ColumnCondition> conditions, ReadOnlySpan<float> outputs)
+    private double LogLikelihood(IReadOnlyList<ColumnCondition> conditions, double[] noise, ReadOnlySpan<float> outputs)
     {
         double sum = 0;
-        foreach (var condition in conditions)
+        for (var c = 0; c < conditions.Count; c++)
         {
+            var condition = conditions[c];
             var column = encoding.Columns[condition.Column];
             var o = outputs.Slice(column.Offset, column.Width);
             switch (column.Kind)
             {
                 case VaeColumnKind.Categorical:
                 {
-                    var count = column.Source.Item == ItemKind.Text && column.Width > 1 ? column.Width - 1 : column.Width;
+                    var count = ColumnDecoder.DecodableCategories(column);
                     double max = double.NegativeInfinity;
                     for (var k = 0; k < count; k++)
                     {
@@ -130,7 +132,7 @@ internal sealed class ConditionalSampler(VaeInference inference, ColumnEncoding 
 
                 default:
                 {
-                    var sigma = NoiseOf(condition.Column);
+                    var sigma = noise[c];
                     if (condition.Value is { } value)
                     {
                         var d = (((value - column.Means[0]) / column.Stds[0]) - o[0]) / sigma;
@@ -151,7 +153,8 @@ internal sealed class ConditionalSampler(VaeInference inference, ColumnEncoding 
         return sum;
     }
 
-    /// <summary>The model's noise of a scalar numeric column in standardised units (1 where it has none).</summary>
+    /// <summary>The model's noise of a scalar numeric column in standardised units (1 where it has none; unused for
+    /// other kinds).</summary>
     private double NoiseOf(int column)
     {
         var index = encoding.Columns.Take(column).Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width);

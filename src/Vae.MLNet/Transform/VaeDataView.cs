@@ -109,7 +109,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             _encoder = new RowEncoder(mapper.Encoding, input);
             // Pass-through and observed values come from the batch being served, the model's outputs from its
             // computer; both change from batch to batch.
-            var stored = new StoredRow(input.Schema, slots, () => _current!, () => _index, () => _position);
+            var stored = new StoredRow(this, input.Schema);
             _row = new VaeRow(mapper, stored, active, new ServedBatch(this));
         }
 
@@ -203,6 +203,34 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
 
             batch.Rows = rows;
             return rows > 0;
+        }
+
+        /// <summary>The input row as the batch being served kept it: what the output row passes through and imputed
+        /// columns read their observed values from.</summary>
+        private sealed class StoredRow(Cursor cursor, DataViewSchema schema) : DataViewRow
+        {
+            public override DataViewSchema Schema => schema;
+
+            public override long Position => cursor._position;
+
+            public override long Batch => 0;
+
+            public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId value) => value = cursor._current!.Ids[cursor._index];
+
+            public override bool IsColumnActive(DataViewSchema.Column column) => cursor._slots[0].Column(column.Index) is not null;
+
+            public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+            {
+                if (!IsColumnActive(column))
+                {
+                    throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
+                }
+
+                // One getter per slot; the row's getter follows the batch being served.
+                var getters = cursor._slots.Select(slot => slot.Column(column.Index)!.Getter(() => cursor._index) as ValueGetter<TValue>
+                    ?? throw new InvalidOperationException($"Column '{column.Name}' has type {column.Type}, not {typeof(TValue).Name}.")).ToArray();
+                return getters.Length == 1 ? getters[0] : (ref TValue value) => getters[cursor._current!.Index](ref value);
+            }
         }
 
         /// <summary>The batch this cursor serves and its current row.</summary>
@@ -359,33 +387,5 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
         public override void Store(int row) => _source(ref _values[row]);
 
         public override Delegate Getter(Func<int> row) => (ValueGetter<VBuffer<T>>)((ref VBuffer<T> value) => _values[row()].CopyTo(ref value));
-    }
-
-    /// <summary>The input row as the batch being served kept it: what the output row passes through and imputed
-    /// columns read their observed values from.</summary>
-    private sealed class StoredRow(DataViewSchema schema, BatchSlot[] slots, Func<BatchSlot> current, Func<int> index, Func<long> position) : DataViewRow
-    {
-        public override DataViewSchema Schema => schema;
-
-        public override long Position => position();
-
-        public override long Batch => 0;
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId value) => value = current().Ids[index()];
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => slots[0].Column(column.Index) is not null;
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (!IsColumnActive(column))
-            {
-                throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
-            }
-
-            // One getter per slot; the row's getter follows the batch being served.
-            var getters = slots.Select(slot => slot.Column(column.Index)!.Getter(index) as ValueGetter<TValue>
-                ?? throw new InvalidOperationException($"Column '{column.Name}' has type {column.Type}, not {typeof(TValue).Name}.")).ToArray();
-            return getters.Length == 1 ? getters[0] : (ref TValue value) => getters[current().Index](ref value);
-        }
     }
 }
