@@ -9,7 +9,7 @@ internal sealed record ColumnCondition(int Column, int Category, double? Value, 
     public bool IsRange => Category < 0 && Value is null;
 
     /// <summary>Writes what the encoder sees of the conditioned column into an encoded row: its features (a number
-    /// standardised, a range by its middle, a category one-hot) and its missing-value indicators cleared.</summary>
+    /// encoded as at fit, a range by its middle, a category one-hot) and its missing-value indicators cleared.</summary>
     public void Encode(ColumnEncoding encoding, Span<float> row)
     {
         var column = encoding.Columns[Column];
@@ -22,7 +22,14 @@ internal sealed record ColumnCondition(int Column, int Category, double? Value, 
         else
         {
             var value = Value ?? ((Minimum + Maximum) / 2);
-            span[0] = column.Kind == VaeColumnKind.Numeric ? (float)((value - column.Means[0]) / column.Stds[0]) : (float)value;
+            if (column.Modes is { } modes)
+            {
+                modes.Encode(value, span);
+            }
+            else
+            {
+                span[0] = column.Kind == VaeColumnKind.Numeric ? (float)((value - column.Means[0]) / column.Stds[0]) : (float)value;
+            }
         }
 
         row.Slice(encoding.IndicatorOffsets[Column], ColumnEncoding.IndicatorCount(column)).Clear();

@@ -7,11 +7,21 @@ namespace Vae.MLNet.Columns;
 /// cursors or ML.NET.</summary>
 internal static class ColumnDecoder
 {
-    /// <summary>The most likely value of numeric or binary feature <paramref name="slot"/> given the decoder's output
-    /// for it: the de-standardised number, within the range seen at fit (so never beyond what the column's type can
-    /// hold); for a binary feature the probability of 1 in a floating-point column, else 0 or 1.</summary>
-    public static double MostLikely(EncodedColumn column, int slot, float output)
+    /// <summary>The value of numeric or binary feature <paramref name="slot"/> given the decoder's outputs for the
+    /// column: a number's expected value (the de-standardised output; for a mode-specific column the components'
+    /// values weighted by their probabilities), within the range seen at fit (so never beyond what the column's type
+    /// can hold); for a binary feature the probability of 1 in a floating-point column, else 0 or 1.</summary>
+    /// <param name="column">The column.</param>
+    /// <param name="slot">The feature (0 for a scalar column).</param>
+    /// <param name="outputs">The decoder's outputs for the column's span.</param>
+    public static double MostLikely(EncodedColumn column, int slot, ReadOnlySpan<float> outputs)
     {
+        if (column.Modes is { } modes)
+        {
+            return WithinRange(column, 0, modes.Expected(outputs));
+        }
+
+        var output = outputs[slot];
         if (column.Kind != VaeColumnKind.Binary)
         {
             return WithinRange(column, slot, (output * (double)column.Stds[slot]) + column.Means[slot]);
@@ -24,22 +34,43 @@ internal static class ColumnDecoder
     /// <summary>A value of numeric or binary feature <paramref name="slot"/> drawn from the decoder's distribution:
     /// a binary feature is 1 with the decoder's probability; a number is the decoder's output plus
     /// <paramref name="noise"/> standard deviations of a standard normal draw (no draw where the model has no noise
-    /// levels), de-standardised, then made to look like the data: clipped to the range seen at fit and rounded to the
-    /// decimal places its values had.</summary>
-    public static double Draw(EncodedColumn column, int slot, float output, double? noise, Random random)
+    /// levels), de-standardised (for a mode-specific column: a component drawn by its probability, then the point
+    /// itself or the component's mean plus the noisy place times its deviation), then made to look like the data:
+    /// clipped to the range seen at fit and rounded to the decimal places its values had.</summary>
+    /// <param name="column">The column.</param>
+    /// <param name="slot">The feature (0 for a scalar column).</param>
+    /// <param name="outputs">The decoder's outputs for the column's span.</param>
+    /// <param name="noise">The feature's noise level in standard deviations (null: none).</param>
+    /// <param name="random">The source of the draws.</param>
+    public static double Draw(EncodedColumn column, int slot, ReadOnlySpan<float> outputs, double? noise, Random random)
     {
         if (column.Kind == VaeColumnKind.Binary)
         {
-            return random.NextDouble() < Probability(output) ? 1 : 0;
+            return random.NextDouble() < Probability(outputs[slot]) ? 1 : 0;
         }
 
-        double standardised = output;
+        double standardised = outputs[slot];
         if (noise is { } level)
         {
             standardised += level * Gaussian(random);
         }
 
-        var value = WithinRange(column, slot, (standardised * column.Stds[slot]) + column.Means[slot]);
+        double value;
+        if (column.Modes is { } modes)
+        {
+            var component = modes.DrawComponent(outputs, random);
+            if (modes.IsPoint(component))
+            {
+                return modes.Points[component];
+            }
+
+            value = WithinRange(column, 0, modes.Value(component, standardised));
+        }
+        else
+        {
+            value = WithinRange(column, slot, (standardised * column.Stds[slot]) + column.Means[slot]);
+        }
+
         return column.Decimals.Length > 0 && column.Decimals[slot] >= 0
             ? Math.Round(value, column.Decimals[slot], MidpointRounding.AwayFromZero)
             : value;

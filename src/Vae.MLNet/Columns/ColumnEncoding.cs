@@ -45,7 +45,7 @@ internal sealed class ColumnEncoding
 
     /// <summary>The number of numeric features (the length of the learned log-variance under Gaussian NLL and of the
     /// numeric noise).</summary>
-    public int NumericFeatureCount => Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width);
+    public int NumericFeatureCount => Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.ValueCount);
 
     /// <summary>Whether missing values are taken (masked out of the loss, flagged to the encoder) or rejected.</summary>
     public bool AllowsMissing => _missingText is not null;
@@ -56,14 +56,15 @@ internal sealed class ColumnEncoding
     /// <summary>Per column, the encoder-input position of its first missing-value indicator (-1: none).</summary>
     public int[] IndicatorOffsets { get; }
 
-    /// <summary>Missing-value indicators of a column: one per feature, one for a whole categorical column.</summary>
-    public static int IndicatorCount(EncodedColumn column) => column.Kind == VaeColumnKind.Categorical ? 1 : column.Width;
+    /// <summary>Missing-value indicators of a column: one per value it holds (a whole categorical or mode-specific
+    /// column has one).</summary>
+    public static int IndicatorCount(EncodedColumn column) => column.ValueCount;
 
     /// <summary>Whether a text value counts as missing.</summary>
     public bool IsMissingText(ReadOnlySpan<char> text) => _missingText is not null && _missingLookup.Contains(text);
 
     /// <summary>For each feature of the encoded vector, the encoder-input position of the indicator that says it is
-    /// missing (a categorical column's features share one).</summary>
+    /// missing (a categorical or mode-specific column's features share one).</summary>
     public long[] FeatureIndicators()
     {
         var positions = new long[Width];
@@ -72,7 +73,7 @@ internal sealed class ColumnEncoding
             var column = Columns[c];
             for (var i = 0; i < column.Width; i++)
             {
-                positions[column.Offset + i] = IndicatorOffsets[c] + (column.Kind == VaeColumnKind.Categorical ? 0 : i);
+                positions[column.Offset + i] = IndicatorOffsets[c] + (column.ValueCount == 1 ? 0 : i);
             }
         }
 
@@ -105,7 +106,7 @@ internal sealed class ColumnEncoding
         var offset = 0;
         for (var i = 0; i < count; i++)
         {
-            columns[i] = EncodedColumn.Read(reader);
+            columns[i] = EncodedColumn.Read(reader, reader.WithModes);
             ModelFormat.Check(columns[i].Offset == offset, $"column '{columns[i].Name}' is not where the previous one ends");
             offset += columns[i].Width;
         }

@@ -12,8 +12,9 @@ internal static class ColumnEncodingFitter
     /// <param name="missingText">Null: missing values are rejected. Otherwise they are allowed, and these text values
     /// count as missing.</param>
     /// <param name="checkAlive">Throws when training is cancelled.</param>
-    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText = null, Action? checkAlive = null) =>
-        Fit(data, requests, maxCategories, missingText, checkAlive, out _);
+    /// <param name="seed">Seed of the values sampled for mode-specific encodings.</param>
+    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText = null, Action? checkAlive = null, int seed = 0) =>
+        Fit(data, requests, maxCategories, missingText, checkAlive, out _, seed);
 
     /// <summary>Learns the encoding and takes the fingerprint of the pass: its row count (which <see cref="Encode"/>
     /// can then size its matrix by, where the data does not know its row count) and a hash of its rows (which
@@ -25,10 +26,12 @@ internal static class ColumnEncodingFitter
     /// count as missing.</param>
     /// <param name="checkAlive">Throws when training is cancelled.</param>
     /// <param name="fingerprint">The rows read: their count and hash.</param>
-    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText, Action? checkAlive, out DataFingerprint fingerprint)
+    /// <param name="seed">Seed of the values sampled for mode-specific encodings (<see cref="ModeFitter.SampleSize"/>
+    /// per scalar numeric column, uniformly over the rows, by reservoir sampling).</param>
+    public static ColumnEncoding Fit(IDataView data, IReadOnlyList<ColumnRequest> requests, int maxCategories, IReadOnlyList<string>? missingText, Action? checkAlive, out DataFingerprint fingerprint, int seed = 0)
     {
         var missing = missingText is null ? null : new HashSet<string>(missingText, StringComparer.Ordinal);
-        var stats = requests.Select(r => new ColumnStatistics(r, missing)).ToArray();
+        var stats = requests.Select((r, i) => new ColumnStatistics(r, missing, seed + i)).ToArray();
         var active = requests.Select(r => data.Schema[r.Name]).ToArray();
         long row = 0;
         using (var cursor = data.GetRowCursor(active))
@@ -164,8 +167,11 @@ internal static class ColumnEncodingFitter
         "Read such a source into memory first, e.g. with mlContext.Data.Cache(data).");
 
     /// <summary>What one pass learns about one column. Missing values (when allowed) are left out of every statistic.</summary>
-    private sealed class ColumnStatistics(ColumnRequest request, HashSet<string>? missingText)
+    private sealed class ColumnStatistics(ColumnRequest request, HashSet<string>? missingText, int seed)
     {
+        private readonly double[] _sample = request.Kind == VaeColumnKind.Numeric && !request.Source.IsVector && request.Encoding != VaeNumericEncoding.Standardize
+            ? new double[ModeFitter.SampleSize] : [];
+        private readonly Random _sampler = new(seed);
         private readonly double[] _mean = new double[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
         private readonly double[] _m2 = new double[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
         private readonly long[] _observed = new long[request.Kind == VaeColumnKind.Numeric ? request.Source.ItemCount : 0];
@@ -245,6 +251,16 @@ internal static class ColumnEncodingFitter
                     _decimals[i] = Math.Max(_decimals[i], DecimalPlaces(x));
                 }
 
+                if (_sample.Length > 0)
+                {
+                    // Reservoir sampling (Algorithm R): every observed value is in the sample with the same probability.
+                    var slot = _observed[i] < _sample.Length ? _observed[i] : _sampler.NextInt64(_observed[i] + 1);
+                    if (slot < _sample.Length)
+                    {
+                        _sample[slot] = x;
+                    }
+                }
+
                 // Welford's update: stable for large values and long columns.
                 var count = ++_observed[i];
                 var delta = x - _mean[i];
@@ -287,11 +303,14 @@ internal static class ColumnEncodingFitter
                     }
 
                     var observed = _observed.All(n => n > 0);
-                    return new EncodedColumn(request.Name, request.Kind, request.Weight, source, offset, means.Length, means, stds, [])
+                    var modes = _sample.Length == 0 ? null
+                        : ModeFitter.Fit(_sample.AsSpan(0, (int)Math.Min(_observed[0], _sample.Length)), _decimals[0], force: request.Encoding == VaeNumericEncoding.ModeSpecific);
+                    return new EncodedColumn(request.Name, request.Kind, request.Weight, source, offset, modes is null ? means.Length : 1 + modes.Count, means, stds, [])
                     {
                         Minimums = observed ? _min.Select(v => (float)v).ToArray() : [],
                         Maximums = observed ? _max.Select(v => (float)v).ToArray() : [],
                         Decimals = observed ? _decimals : [],
+                        Modes = modes,
                     };
                 }
 

@@ -37,11 +37,20 @@ internal static class ColumnResolver
             {
                 throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' has an unknown kind {column.Kind}.");
             }
+
+            if (!Enum.IsDefined(column.NumericEncoding))
+            {
+                throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' has an unknown numeric encoding {column.NumericEncoding}.");
+            }
         }
     }
 
     /// <summary>Resolves every column against a real schema.</summary>
-    public static ColumnRequest[] Resolve(DataViewSchema schema, IReadOnlyList<VaeColumn> columns, string parameterName)
+    /// <param name="schema">The data's schema.</param>
+    /// <param name="columns">The requested columns.</param>
+    /// <param name="parameterName">The parameter the errors name.</param>
+    /// <param name="numericEncoding">The encoding of numeric columns that ask for none of their own.</param>
+    public static ColumnRequest[] Resolve(DataViewSchema schema, IReadOnlyList<VaeColumn> columns, string parameterName, VaeNumericEncoding numericEncoding = VaeNumericEncoding.Auto)
     {
         CheckList(columns, parameterName);
         var requests = new ColumnRequest[columns.Count];
@@ -55,7 +64,15 @@ internal static class ColumnResolver
                 throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' {problem}.");
             }
 
-            requests[i] = new ColumnRequest(column.Name, source, ResolveKind(column, source.Item, parameterName), column.Weight);
+            var kind = ResolveKind(column, source.Item, parameterName);
+            CheckEncoding(column, kind, source.IsVector, parameterName);
+            var encoding = column.NumericEncoding != VaeNumericEncoding.Auto ? column.NumericEncoding : numericEncoding;
+            if (kind != VaeColumnKind.Numeric || source.IsVector)
+            {
+                encoding = VaeNumericEncoding.Standardize;
+            }
+
+            requests[i] = new ColumnRequest(column.Name, source, kind, column.Weight, encoding);
         }
 
         return requests;
@@ -105,7 +122,17 @@ internal static class ColumnResolver
                 throw new ArgumentOutOfRangeException(parameterName, $"Input column '{column.Name}' {SourceType.VectorOfCategories(item, found.GetTypeString())}.");
             }
 
-            ResolveKind(column, item, parameterName);
+            CheckEncoding(column, ResolveKind(column, item, parameterName), isVector, parameterName);
+        }
+    }
+
+    /// <summary>A column's own mode-specific encoding takes a scalar numeric column only.</summary>
+    private static void CheckEncoding(VaeColumn column, VaeColumnKind kind, bool isVector, string parameterName)
+    {
+        if (column.NumericEncoding == VaeNumericEncoding.ModeSpecific && (kind != VaeColumnKind.Numeric || isVector))
+        {
+            throw new ArgumentOutOfRangeException(parameterName,
+                $"Input column '{column.Name}' asks for the mode-specific encoding, which takes scalar numeric columns; it is {(isVector ? "a vector" : kind.ToString())}.");
         }
     }
 

@@ -69,6 +69,14 @@ internal sealed class EncodedColumn
     /// most 4), or -1 where values have more (empty when unknown).</summary>
     public sbyte[] Decimals { get; init; } = [];
 
+    /// <summary>Numeric: the mode-specific encoding of a scalar column (its span is then the place within the
+    /// component followed by the components' one-hot), or null for plain standardisation.</summary>
+    public NumericModes? Modes { get; init; }
+
+    /// <summary>The values the column holds per row: a numeric or binary column's vector size (1 for a scalar), 1
+    /// for a categorical column. Each has one missing-value indicator and, numeric, one noise level.</summary>
+    public int ValueCount => Kind == VaeColumnKind.Categorical ? 1 : Source.ItemCount;
+
     /// <summary>Categorical: how many leading one-hot positions are categories seen at fit. A text column's last
     /// position is the bucket of other values, which is no value of the data.</summary>
     public int SeenCategories => Source.Item == ItemKind.Text ? Width - 1 : Width;
@@ -79,7 +87,12 @@ internal sealed class EncodedColumn
 
     public VaeColumnInfo ToInfo() => new(
         Name, Kind, Weight, Offset, Width,
-        Array.AsReadOnly(Means), Array.AsReadOnly(Stds), Array.AsReadOnly(Categories));
+        Array.AsReadOnly(Means), Array.AsReadOnly(Stds), Array.AsReadOnly(Categories))
+    {
+        NumericEncoding = Kind != VaeColumnKind.Numeric ? VaeNumericEncoding.Auto : Modes is null ? VaeNumericEncoding.Standardize : VaeNumericEncoding.ModeSpecific,
+        PointMasses = Array.AsReadOnly(Modes?.Points ?? []),
+        ModeCount = Modes?.Means.Length ?? 0,
+    };
 
     public void Write(ModelWriter writer)
     {
@@ -104,9 +117,13 @@ internal sealed class EncodedColumn
         writer.WriteFloats(Maximums);
         writer.Write(Decimals.Length);
         writer.Write(MemoryMarshal.AsBytes(Decimals.AsSpan()));
+        writer.Write(Modes is not null);
+        Modes?.Write(writer);
     }
 
-    public static EncodedColumn Read(ModelReader reader)
+    /// <param name="reader">The model's content.</param>
+    /// <param name="withModes">Whether the format has the mode-specific encoding (0x00010004 on).</param>
+    public static EncodedColumn Read(ModelReader reader, bool withModes)
     {
         var name = reader.ReadString();
         var kind = (VaeColumnKind)reader.ReadByte();
@@ -126,19 +143,25 @@ internal sealed class EncodedColumn
         var maximums = reader.ReadFloats("vector length");
         var decimals = new sbyte[ModelFormat.CheckCount(reader.ReadInt32(), "decimals count")];
         reader.ReadExactly(MemoryMarshal.AsBytes(decimals.AsSpan()));
+        var modes = withModes && reader.ReadBoolean() ? NumericModes.Read(reader, name) : null;
+        var values = kind == VaeColumnKind.Categorical ? 1 : source.ItemCount;
         ModelFormat.Check(
-            minimums.Length == maximums.Length && (minimums.Length == 0 || minimums.Length == width) && (decimals.Length == 0 || decimals.Length == width),
+            minimums.Length == maximums.Length && (minimums.Length == 0 || minimums.Length == values) && (decimals.Length == 0 || decimals.Length == values),
             $"column '{name}' has inconsistent ranges");
 
         ModelFormat.Check(kind is VaeColumnKind.Numeric or VaeColumnKind.Categorical or VaeColumnKind.Binary, $"column '{name}' has an unknown kind");
         ModelFormat.Check(Enum.IsDefined(source.Item) && source.VectorSize >= 0 && width > 0 && offset >= 0, $"column '{name}' has an invalid type or span");
-        ModelFormat.Check(kind != VaeColumnKind.Numeric || (means.Length == width && stds.Length == width), $"column '{name}' has inconsistent statistics");
+        ModelFormat.Check(
+            modes is null ? kind == VaeColumnKind.Categorical || width == values : kind == VaeColumnKind.Numeric && !source.IsVector && width == 1 + modes.Count,
+            $"column '{name}' has a span that does not fit its type");
+        ModelFormat.Check(kind != VaeColumnKind.Numeric || (means.Length == values && stds.Length == values), $"column '{name}' has inconsistent statistics");
         ModelFormat.Check(kind != VaeColumnKind.Categorical || categories.Length == width, $"column '{name}' has inconsistent categories");
         return new EncodedColumn(name, kind, weight, source, offset, width, means, stds, categories)
         {
             Minimums = minimums,
             Maximums = maximums,
             Decimals = decimals,
+            Modes = modes,
         };
     }
 }

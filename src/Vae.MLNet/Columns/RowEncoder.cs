@@ -3,8 +3,8 @@ using Microsoft.ML;
 
 namespace Vae.MLNet.Columns;
 
-/// <summary>Encodes the current row of a cursor into the encoded vector: numeric features standardised, categories
-/// one-hot, binary values as they are. Rejects values the model cannot take, naming the column and the row.</summary>
+/// <summary>Encodes the current row of a cursor into the encoded vector: numeric features standardised (or, for a
+/// mode-specific column, its component one-hot and the place within it), categories one-hot, binary values as they are. Rejects values the model cannot take, naming the column and the row.</summary>
 internal sealed class RowEncoder
 {
     private readonly ColumnEncoding _encoding;
@@ -46,6 +46,36 @@ internal sealed class RowEncoder
             var reader = _readers[c];
             switch (column.Kind)
             {
+                case VaeColumnKind.Numeric when column.Modes is { } modes:
+                {
+                    var values = _scratch.AsSpan(0, 1);
+                    reader.ReadNumbers(values);
+                    var x = values[0];
+                    if (allowMissing && double.IsNaN(x))
+                    {
+                        // Missing: no component, place 0, flagged to the encoder.
+                        indicators[0] = 1f;
+                        break;
+                    }
+
+                    if (!double.IsFinite(x))
+                    {
+                        throw ValueChecks.InvalidValue(column.Name, false, rowIndex, 0, x, allowMissing ? "is not a finite number (NaN counts as missing; infinities do not)" : "is not a finite number (set AllowMissingValues to treat NaN as missing)");
+                    }
+
+                    var component = modes.ComponentOf(x);
+                    var within = modes.Within(x, component);
+                    if (!float.IsFinite((float)within))
+                    {
+                        throw ValueChecks.InvalidValue(column.Name, false, rowIndex, 0, x,
+                            $"lies {Math.Abs(within):G3} standard deviations from the nearest mode learned at fit, beyond the range of a float");
+                    }
+
+                    span[0] = (float)within;
+                    span[1 + component] = 1f;
+                    break;
+                }
+
                 case VaeColumnKind.Numeric:
                 {
                     var values = _scratch.AsSpan(0, column.Width);

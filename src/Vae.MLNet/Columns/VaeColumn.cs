@@ -24,9 +24,16 @@ public sealed class VaeColumn
     /// <summary>The factor on its reconstruction loss (default 1; 0 keeps it as an input only).</summary>
     public double Weight { get; }
 
+    /// <summary>How a numeric column is encoded; <see cref="VaeNumericEncoding.Auto"/> (the default) takes the
+    /// estimator's <c>NumericEncoding</c> option, which by default chooses per column from the data.
+    /// <see cref="VaeNumericEncoding.ModeSpecific"/> takes scalar numeric columns only.</summary>
+    public VaeNumericEncoding NumericEncoding { get; init; }
+
     /// <summary>A column of the given name with the inferred kind and weight 1.</summary>
     public static implicit operator VaeColumn(string name) => new(name);
 
     /// <inheritdoc />
-    public override string ToString() => $"{Name} ({Kind}, weight {Weight})";
+    public override string ToString() => NumericEncoding == VaeNumericEncoding.Auto
+        ? $"{Name} ({Kind}, weight {Weight})"
+        : $"{Name} ({Kind}, {NumericEncoding}, weight {Weight})";
 }

@@ -55,22 +55,23 @@ internal static class RowDecoder
                 continue;
             }
 
-            var values = new double[rows * column.Width];
-            var levels = column.Kind == VaeColumnKind.Numeric && noise.Length > 0 ? noise.Slice(numericIndex, column.Width) : default;
+            var count = column.ValueCount;
+            var values = new double[rows * count];
+            var levels = column.Kind == VaeColumnKind.Numeric && noise.Length > 0 ? noise.Slice(numericIndex, count) : default;
             for (var r = 0; r < rows; r++)
             {
-                for (var i = 0; i < column.Width; i++)
+                var outputs = decoded.AsSpan((r * width) + column.Offset, column.Width);
+                for (var i = 0; i < count; i++)
                 {
-                    var output = decoded[(r * width) + column.Offset + i];
                     double? level = levels.IsEmpty ? null : levels[i];
-                    values[(r * column.Width) + i] = condition is { Value: { } given } ? given
-                        : condition is { IsRange: true } ? DrawWithin(column, output, level, random!, condition.Minimum, condition.Maximum)
-                        : random is null ? ColumnDecoder.MostLikely(column, i, output)
-                        : ColumnDecoder.Draw(column, i, output, level, random);
+                    values[(r * count) + i] = condition is { Value: { } given } ? given
+                        : condition is { IsRange: true } ? DrawWithin(column, outputs, level, random!, condition.Minimum, condition.Maximum)
+                        : random is null ? ColumnDecoder.MostLikely(column, i, outputs)
+                        : ColumnDecoder.Draw(column, i, outputs, level, random);
                 }
             }
 
-            numericIndex += column.Kind == VaeColumnKind.Numeric ? column.Width : 0;
+            numericIndex += column.Kind == VaeColumnKind.Numeric ? count : 0;
             ItemTypes.Invoke(column.Source.Item, new NumberColumn(builder, column, rows, values));
         }
 
@@ -82,14 +83,14 @@ internal static class RowDecoder
 
     /// <summary>A scalar number drawn from the decoder's distribution within [minimum, maximum] (within its whole
     /// numbers for an integer column).</summary>
-    private static double DrawWithin(EncodedColumn column, float output, double? noise, Random random, double minimum, double maximum)
+    private static double DrawWithin(EncodedColumn column, ReadOnlySpan<float> outputs, double? noise, Random random, double minimum, double maximum)
     {
         var integer = column.Source.Item is not (ItemKind.Single or ItemKind.Double);
         var (low, high) = integer ? (Math.Ceiling(minimum), Math.Floor(maximum)) : (minimum, maximum);
         var value = 0.0;
         for (var draw = 0; draw < RangeDraws; draw++)
         {
-            value = ColumnDecoder.Draw(column, 0, output, noise, random);
+            value = ColumnDecoder.Draw(column, 0, outputs, noise, random);
             if (value >= low && value <= high)
             {
                 return value;
@@ -105,7 +106,7 @@ internal static class RowDecoder
         public bool Invoke<T>()
         {
             var type = ItemTypes.DataViewType(column.Source.Item);
-            var width = column.Width;
+            var width = column.ValueCount;
             if (column.Source.IsVector)
             {
                 var vectors = new T[rows][];

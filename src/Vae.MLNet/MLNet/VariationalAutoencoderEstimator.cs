@@ -101,6 +101,9 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         /// <summary>Numeric reconstruction loss.</summary>
         public const VaeNumericLoss NumericLoss = VaeNumericLoss.MeanSquaredError;
 
+        /// <summary>Numeric encoding: chosen per column from the data.</summary>
+        public const VaeNumericEncoding NumericEncoding = VaeNumericEncoding.Auto;
+
         /// <summary>Reconstruction reduction.</summary>
         public const VaeReconstructionReduction Reduction = VaeReconstructionReduction.Sum;
 
@@ -150,7 +153,7 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
     public VariationalAutoencoderTransformer Fit(IDataView input, CancellationToken cancellationToken)
     {
         _host.CheckValue(input, nameof(input));
-        var requests = ColumnResolver.Resolve(input.Schema, _columns, nameof(input));
+        var requests = ColumnResolver.Resolve(input.Schema, _columns, nameof(input), _options.NumericEncoding);
         var environment = (IHostEnvironmentInternal)_host;
         var seed = _options.Seed ?? environment.Seed ?? _host.Rand.Next();
         var device = SelectDevice(environment);
@@ -163,7 +166,7 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         }
 
         var encoding = ColumnEncodingFitter.Fit(
-            input, requests, _options.MaxCategories, _options.AllowMissingValues ? [.. _options.MissingTextValues] : null, CheckAlive, out var fingerprint);
+            input, requests, _options.MaxCategories, _options.AllowMissingValues ? [.. _options.MissingTextValues] : null, CheckAlive, out var fingerprint, seed);
         var matrix = ColumnEncodingFitter.Encode(input, encoding, CheckAlive, fingerprint);
         channel.Info(
             "Encoded {0} rows of {1} columns into {2} features; latent size {3}, {4} epochs, batch {5}, seed {6}, device {7}.",
@@ -290,6 +293,7 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         Defined(options.Activation, nameof(options.Activation));
         Defined(options.KlSchedule, nameof(options.KlSchedule));
         Defined(options.NumericLoss, nameof(options.NumericLoss));
+        Defined(options.NumericEncoding, nameof(options.NumericEncoding));
         Defined(options.Reduction, nameof(options.Reduction));
 
         if (options.MissingTextValues.Any(t => t is null))

@@ -73,6 +73,11 @@ public sealed class VariationalAutoencoderOptions
     /// <summary>Reconstruction loss of numeric columns (default squared error).</summary>
     public VaeNumericLoss NumericLoss { get; set; } = VariationalAutoencoderEstimator.Defaults.NumericLoss;
 
+    /// <summary>How numeric columns that ask for no encoding of their own (<see cref="VaeColumn.NumericEncoding"/>) are
+    /// encoded (default <see cref="VaeNumericEncoding.Auto"/>: mode-specific where a scalar column has point masses
+    /// or several modes, standardised otherwise).</summary>
+    public VaeNumericEncoding NumericEncoding { get; set; } = VariationalAutoencoderEstimator.Defaults.NumericEncoding;
+
     /// <summary>How per-feature reconstruction terms add up (default <see cref="VaeReconstructionReduction.Sum"/>).</summary>
     public VaeReconstructionReduction Reduction { get; set; } = VariationalAutoencoderEstimator.Defaults.Reduction;
 

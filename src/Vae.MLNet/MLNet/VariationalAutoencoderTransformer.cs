@@ -248,9 +248,11 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     //   0x00010001  the content above preceded by an int 2, strings in UTF-8, the output columns as seven names
     //               (latent; log-variance, score, reconstruction error, column errors, reconstructed suffix and
     //               imputed suffix, each a bool then the string when present). Still read.
-    //   0x00010003  strings as UTF-16 code units (lone surrogates survive); the output columns as a list.
+    //   0x00010003  strings as UTF-16 code units (lone surrogates survive); the output columns as a list. Still read.
+    //   0x00010004  each column ends with a bool, then, when true, its mode-specific encoding (NumericModes.Write).
     private const uint VersionUtf8Names = 0x00010001;
-    private const uint VersionCurrent = 0x00010003;
+    private const uint VersionUtf16 = 0x00010003;
+    private const uint VersionCurrent = 0x00010004;
 
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
@@ -290,15 +292,15 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         try
         {
             var version = ctx.Header.ModelVerWritten;
-            ModelFormat.Check(version is VersionUtf8Names or VersionCurrent, $"format version 0x{version:X8} is unknown");
+            ModelFormat.Check(version is VersionUtf8Names or VersionUtf16 or VersionCurrent, $"format version 0x{version:X8} is unknown");
             if (version == VersionUtf8Names)
             {
                 var layout = ctx.Reader.ReadInt32();
                 ModelFormat.Check(layout == 2, $"format version {layout} is not 2");
             }
 
-            var reader = VerifiedContent(ctx.Reader, utf16Strings: version == VersionCurrent);
-            var outputs = version == VersionCurrent ? OutputColumnSpec.Read(reader) : ReadOutputNames(reader);
+            var reader = VerifiedContent(ctx.Reader, utf16Strings: version != VersionUtf8Names, withModes: version == VersionCurrent);
+            var outputs = version != VersionUtf8Names ? OutputColumnSpec.Read(reader) : ReadOutputNames(reader);
             var reduction = (VaeReconstructionReduction)reader.ReadByte();
             ModelFormat.Check(Enum.IsDefined(reduction), "unknown reconstruction reduction");
             var encoding = ColumnEncoding.Read(reader);
@@ -320,7 +322,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     }
 
     /// <summary>Reads the length-prefixed content and checks it against the SHA-256 stored after it.</summary>
-    private static ModelReader VerifiedContent(BinaryReader reader, bool utf16Strings)
+    private static ModelReader VerifiedContent(BinaryReader reader, bool utf16Strings, bool withModes)
     {
         var length = ModelFormat.CheckCount(reader.ReadInt32(), "content length", int.MaxValue);
         var content = reader.ReadBytes(length);
@@ -328,7 +330,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         var checksum = reader.ReadBytes(SHA256.HashSizeInBytes);
         ModelFormat.Check(checksum.Length == SHA256.HashSizeInBytes, "the file ends early");
         ModelFormat.Check(SHA256.HashData(content).AsSpan().SequenceEqual(checksum), "its checksum does not match its content");
-        return new ModelReader(new MemoryStream(content, writable: false), utf16Strings);
+        return new ModelReader(new MemoryStream(content, writable: false), utf16Strings, withModes);
     }
 
     /// <summary>Format 0x00010001's output names (the latent's, then six optional ones: a bool, then the string when

@@ -130,6 +130,10 @@ internal sealed class ConditionalSampler(VaeInference inference, ColumnEncoding 
                     break;
                 }
 
+                case VaeColumnKind.Numeric when column.Modes is { } modes:
+                    sum += ModesLogLikelihood(modes, condition, noise[c], o, integer: column.Source.Item is not (ItemKind.Single or ItemKind.Double));
+                    break;
+
                 default:
                 {
                     var sigma = noise[c];
@@ -153,11 +157,68 @@ internal sealed class ConditionalSampler(VaeInference inference, ColumnEncoding 
         return sum;
     }
 
+    /// <summary>log p(condition | z) of a mode-specific column: over its components, each one's probability times
+    /// the probability that it gives the condition. A point mass gives its value (or lies in the range) or not; a
+    /// Gaussian gives a value with the density of the decoded place, with the model's noise, at the value's place
+    /// within it (for a whole-number column, the probability of the place's interval that rounds to the value), and a
+    /// range with the probability mass of the places inside it.</summary>
+    private static double ModesLogLikelihood(NumericModes modes, ColumnCondition condition, double sigma, ReadOnlySpan<float> o, bool integer)
+    {
+        Span<double> logP = stackalloc double[modes.Count];
+        modes.LogProbabilities(o, logP);
+        var (low, high) = condition.Value is { } value
+            ? integer ? (value - 0.5, value + 0.5) : (value, value)
+            : (condition.Minimum, condition.Maximum);
+        double max = double.NegativeInfinity;
+        Span<double> terms = stackalloc double[modes.Count];
+        for (var k = 0; k < modes.Count; k++)
+        {
+            double term;
+            if (modes.IsPoint(k))
+            {
+                var point = modes.Points[k];
+                term = point >= low && point <= high ? logP[k] : double.NegativeInfinity;
+            }
+            else
+            {
+                var g = k - modes.Points.Length;
+                if (low == high)
+                {
+                    // A density, on the scale of the column's own units.
+                    var d = (((low - modes.Means[g]) / modes.Stds[g]) - o[0]) / sigma;
+                    term = logP[k] - (0.5 * d * d) - Math.Log(sigma * modes.Stds[g]);
+                }
+                else
+                {
+                    var a = (((low - modes.Means[g]) / modes.Stds[g]) - o[0]) / sigma;
+                    var b = (((high - modes.Means[g]) / modes.Stds[g]) - o[0]) / sigma;
+                    term = logP[k] + Math.Log(Math.Max(NormalCdf(b) - NormalCdf(a), 1e-300));
+                }
+            }
+
+            terms[k] = term;
+            max = Math.Max(max, term);
+        }
+
+        if (double.IsNegativeInfinity(max))
+        {
+            return -690;
+        }
+
+        double total = 0;
+        foreach (var t in terms)
+        {
+            total += Math.Exp(t - max);
+        }
+
+        return max + Math.Log(total);
+    }
+
     /// <summary>The model's noise of a scalar numeric column in standardised units (1 where it has none; unused for
     /// other kinds).</summary>
     private double NoiseOf(int column)
     {
-        var index = encoding.Columns.Take(column).Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width);
+        var index = encoding.Columns.Take(column).Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.ValueCount);
         return weights.NumericNoise.Length > index && weights.NumericNoise[index] > 0 ? weights.NumericNoise[index] : 1;
     }
 

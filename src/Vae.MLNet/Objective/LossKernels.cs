@@ -47,15 +47,22 @@ internal static class LossKernels
                 var column = encoding.Columns[c];
                 var scale = LossScale(column, reduction);
                 ColumnScales[c] = scale;
+                // A mode-specific column is a numeric feature (the place within the component) followed by a
+                // categorical span (the component).
+                var elements = column.Kind == VaeColumnKind.Categorical ? 0 : column.Modes is null ? column.Width : 1;
                 for (var i = 0; i < column.Width; i++)
                 {
                     Scales[column.Offset + i] = scale;
-                    FeatureColumns[column.Offset + i] = column.Kind == VaeColumnKind.Categorical ? -1 : c;
+                    FeatureColumns[column.Offset + i] = i < elements ? c : -1;
                 }
 
-                if (column.Kind == VaeColumnKind.Categorical)
+                if (elements < column.Width)
                 {
-                    categorical.Add(new Categorical(column.Offset, column.Width, c, scale));
+                    categorical.Add(new Categorical(column.Offset + elements, column.Width - elements, c, scale));
+                }
+
+                if (elements == 0)
+                {
                     continue;
                 }
 
@@ -64,18 +71,18 @@ internal static class LossKernels
                 var numericStart = binary ? -1 : numericPositions.Count;
                 if (!binary)
                 {
-                    numericPositions.AddRange(Enumerable.Range(column.Offset, column.Width));
+                    numericPositions.AddRange(Enumerable.Range(column.Offset, elements));
                 }
 
                 // Joins the previous run when it continues it: same kind, next position, next indicator.
                 if (runs.Count > 0 && runs[^1] is var last && last.Binary == binary && last.Start + last.Length == column.Offset
                     && (indicator < 0 ? last.Indicator < 0 : last.Indicator >= 0 && last.Indicator + last.Length == indicator))
                 {
-                    runs[^1] = last with { Length = last.Length + column.Width };
+                    runs[^1] = last with { Length = last.Length + elements };
                 }
                 else
                 {
-                    runs.Add(new ElementRunSpan(column.Offset, column.Width, indicator, numericStart, binary));
+                    runs.Add(new ElementRunSpan(column.Offset, elements, indicator, numericStart, binary));
                 }
             }
 

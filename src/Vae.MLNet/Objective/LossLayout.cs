@@ -16,30 +16,39 @@ internal sealed class LossLayout : IDisposable
         MaskIndex = encoding.AllowsMissing ? Own(tensor(encoding.FeatureIndicators(), device: device)) : null;
         var numeric = new Features();
         var binary = new Features();
-        var categorical = new List<(EncodedColumn Column, int Index)>();
+        var categorical = new List<SoftmaxSpan>();
         for (var c = 0; c < encoding.Columns.Count; c++)
         {
             var column = encoding.Columns[c];
             var scale = LossKernels.LossScale(column, reduction);
             switch (column.Kind)
             {
+                case VaeColumnKind.Numeric when column.Modes is not null:
+                    // The place within the component, then the component as a categorical span.
+                    numeric.Add(column.Offset, 1, c, scale);
+                    categorical.Add(new SoftmaxSpan(column.Offset + 1, column.Width - 1, c, scale));
+                    break;
                 case VaeColumnKind.Numeric:
-                    numeric.Add(column, c, scale);
+                    numeric.Add(column.Offset, column.Width, c, scale);
                     break;
                 case VaeColumnKind.Binary:
-                    binary.Add(column, c, scale);
+                    binary.Add(column.Offset, column.Width, c, scale);
                     break;
                 default:
-                    categorical.Add((column, c));
+                    categorical.Add(new SoftmaxSpan(column.Offset, column.Width, c, scale));
                     break;
             }
         }
 
         Numeric = numeric.ToTensors(this, device);
         Binary = binary.ToTensors(this, device);
+        (PointIndex, PointSlots) = PointPositions(encoding, device);
 
-        Categorical = Group(categorical).Select(g => MakeGroup(g, reduction, device)).ToArray();
+        Categorical = Group(categorical).Select(g => MakeGroup(g, device)).ToArray();
     }
+
+    /// <summary>A softmax span of the encoded vector: a categorical column, or a mode-specific column's components.</summary>
+    internal readonly record struct SoftmaxSpan(int Offset, int Width, int Column, float Scale);
 
     /// <summary>Extra padded positions per row that a group may take beyond twice its columns' own widths: below
     /// this, the work of a padded softmax costs less than the dozen tensor operations of one more group.</summary>
@@ -59,6 +68,54 @@ internal sealed class LossLayout : IDisposable
         MaskIndex is null ? (x, null) : (x.narrow(1, 0, Width), x.index_select(1, MaskIndex).neg().add(TorchScalars.One, TorchScalars.One));
 
     public FeatureTensors? Numeric { get; }
+
+    /// <summary>Per numeric feature, <see cref="PointSlots"/> positions of the encoded vector whose one-hot says the
+    /// value is a point mass (a mode-specific column's points; <see cref="Width"/>, a zero column, where there are
+    /// fewer); null when no column has a point mass.</summary>
+    public Tensor? PointIndex { get; }
+
+    /// <summary>Point positions per numeric feature in <see cref="PointIndex"/>.</summary>
+    public int PointSlots { get; }
+
+    /// <summary>Per row and numeric feature, 1 where the value is not a point mass (its place within a Gaussian
+    /// component means something) and 0 where it is; null when no column has a point mass. The noise estimate counts
+    /// the former only: a point mass has no spread, and its place (always 0) would make the spread look smaller.</summary>
+    public Tensor? Continuous(Tensor target)
+    {
+        if (PointIndex is null)
+        {
+            return null;
+        }
+
+        var rows = target.shape[0];
+        using var padded = cat([target, zeros([rows, 1], dtype: target.dtype, device: target.device)], 1);
+        using var points = padded.index_select(1, PointIndex).view(rows, -1, PointSlots).sum([2]);
+        return points.neg().add(TorchScalars.One, TorchScalars.One);
+    }
+
+    private (Tensor? Index, int Slots) PointPositions(ColumnEncoding encoding, Device device)
+    {
+        var slots = encoding.Columns.Max(c => c.Modes?.Points.Length ?? 0);
+        if (slots == 0)
+        {
+            return (null, 0);
+        }
+
+        var index = new List<long>();
+        foreach (var column in encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric))
+        {
+            for (var i = 0; i < column.ValueCount; i++)
+            {
+                var points = column.Modes?.Points.Length ?? 0;
+                for (var k = 0; k < slots; k++)
+                {
+                    index.Add(k < points ? column.Offset + 1 + k : Width);
+                }
+            }
+        }
+
+        return (Own(tensor(index.ToArray(), device: device)), slots);
+    }
 
     public FeatureTensors? Binary { get; }
 
@@ -90,14 +147,14 @@ internal sealed class LossLayout : IDisposable
     /// any number of columns. Columns join a group in order of width while the padded group (columns x widest) stays
     /// within twice the columns' own widths plus <see cref="GroupSlack"/>; a typical table's categoricals (tens of
     /// categories each) make one group.</summary>
-    internal static List<(EncodedColumn Column, int Index)[]> Group(IEnumerable<(EncodedColumn Column, int Index)> categorical)
+    internal static List<SoftmaxSpan[]> Group(IEnumerable<SoftmaxSpan> categorical)
     {
-        var groups = new List<(EncodedColumn Column, int Index)[]>();
-        var current = new List<(EncodedColumn Column, int Index)>();
+        var groups = new List<SoftmaxSpan[]>();
+        var current = new List<SoftmaxSpan>();
         var widths = 0;
-        foreach (var member in categorical.OrderBy(p => p.Column.Width).ThenBy(p => p.Index))
+        foreach (var member in categorical.OrderBy(p => p.Width).ThenBy(p => p.Offset))
         {
-            var width = member.Column.Width;
+            var width = member.Width;
             if (current.Count > 0 && (long)(current.Count + 1) * width > (2L * (widths + width)) + GroupSlack)
             {
                 groups.Add([.. current]);
@@ -123,9 +180,9 @@ internal sealed class LossLayout : IDisposable
         return tensor;
     }
 
-    private CategoricalGroup MakeGroup((EncodedColumn Column, int Index)[] members, VaeReconstructionReduction reduction, Device device)
+    private CategoricalGroup MakeGroup(SoftmaxSpan[] members, Device device)
     {
-        var maxWidth = members.Max(m => m.Column.Width);
+        var maxWidth = members.Max(m => m.Width);
         var gather = new long[members.Length * maxWidth];
         var padding = new bool[gather.Length];
         var padded = false;
@@ -133,20 +190,20 @@ internal sealed class LossLayout : IDisposable
         {
             for (var k = 0; k < maxWidth; k++)
             {
-                var inside = k < members[i].Column.Width;
-                gather[(i * maxWidth) + k] = members[i].Column.Offset + (inside ? k : 0);
+                var inside = k < members[i].Width;
+                gather[(i * maxWidth) + k] = members[i].Offset + (inside ? k : 0);
                 padding[(i * maxWidth) + k] = !inside;
                 padded |= !inside;
             }
         }
 
-        var scales = members.Select(m => LossKernels.LossScale(m.Column, reduction)).ToArray();
+        var scales = members.Select(m => m.Scale).ToArray();
         return new CategoricalGroup(
             Own(tensor(gather, device: device)),
             padded ? Own(tensor(padding, device: device).reshape(members.Length, maxWidth)) : null,
             members.Length,
             maxWidth,
-            Own(tensor(members.Select(m => (long)m.Index).ToArray(), device: device)),
+            Own(tensor(members.Select(m => (long)m.Column).ToArray(), device: device)),
             Own(tensor(scales, device: device)));
     }
 
@@ -167,11 +224,11 @@ internal sealed class LossLayout : IDisposable
         private readonly List<long> _columns = [];
         private readonly List<float> _scales = [];
 
-        public void Add(EncodedColumn column, int index, float scale)
+        public void Add(int offset, int width, int index, float scale)
         {
-            for (var i = 0; i < column.Width; i++)
+            for (var i = 0; i < width; i++)
             {
-                Positions.Add(column.Offset + i);
+                Positions.Add(offset + i);
                 _columns.Add(index);
                 _scales.Add(scale);
             }

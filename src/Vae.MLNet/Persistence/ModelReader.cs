@@ -6,8 +6,14 @@ namespace Vae.MLNet.Persistence;
 /// content of format 0x00010001, with its strings in UTF-8. Content that ends early throws
 /// <see cref="EndOfStreamException"/> (which the loader reports as a file that ends early), an implausible count
 /// <see cref="InvalidDataException"/>.</summary>
-internal sealed class ModelReader(Stream input, bool utf16Strings) : BinaryReader(input, System.Text.Encoding.UTF8)
+/// <param name="input">The content.</param>
+/// <param name="utf16Strings">Strings are UTF-16 code units (0x00010003 on), not UTF-8.</param>
+/// <param name="withModes">Numeric columns may have a mode-specific encoding (0x00010004 on).</param>
+internal sealed class ModelReader(Stream input, bool utf16Strings, bool withModes = true) : BinaryReader(input, System.Text.Encoding.UTF8)
 {
+    /// <summary>Whether numeric columns may have a mode-specific encoding (format 0x00010004 on).</summary>
+    public bool WithModes => withModes;
+
     public override string ReadString()
     {
         if (!utf16Strings)

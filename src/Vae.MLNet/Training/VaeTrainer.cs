@@ -274,7 +274,14 @@ internal static class VaeTrainer
             var (mu, logVar) = network.Encode(sample);
             var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));
             var terms = numeric.Select(output).sub(numeric.Select(target)).square();
-            if (mask is null)
+            if (layout.Continuous(target) is { } continuous)
+            {
+                mask = mask is null ? continuous : numeric.Select(mask).mul(continuous);
+                terms = terms.mul(mask);
+                squares.add_(terms.sum([0]).to(ScalarType.Float64), TorchScalars.One);
+                counted.add_(mask.sum([0]).to(ScalarType.Float64), TorchScalars.One);
+            }
+            else if (mask is null)
             {
                 using var count = terms.shape[0].ToScalar();
                 squares.add_(terms.sum([0]).to(ScalarType.Float64), TorchScalars.One);

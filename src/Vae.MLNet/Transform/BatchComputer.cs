@@ -125,7 +125,7 @@ internal sealed class BatchComputer
         var furthest = 0f;
         foreach (var column in _inference.Encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric))
         {
-            for (var i = 0; i < column.Width; i++)
+            for (var i = 0; i < column.ValueCount; i++)
             {
                 var distance = Math.Abs(x[column.Offset + i]);
                 if (distance > furthest)

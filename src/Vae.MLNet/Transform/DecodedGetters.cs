@@ -43,7 +43,7 @@ internal static class DecodedGetters
     {
         private bool Missing(int row, int slot) => indicator >= 0 && batch.Computer.InputRow(row)[indicator + slot] > 0;
 
-        private double Value(int row, int slot) => ColumnDecoder.MostLikely(column, slot, batch.Computer.DecodedRow(row)[column.Offset + slot]);
+        private double Value(int row, int slot) => ColumnDecoder.MostLikely(column, slot, batch.Computer.DecodedRow(row).Slice(column.Offset, column.Width));
 
         private int Category(int row) => ColumnDecoder.MostLikelyCategory(column, batch.Computer.DecodedRow(row).Slice(column.Offset, column.Width));
 
@@ -68,7 +68,7 @@ internal static class DecodedGetters
                 });
             }
 
-            var width = column.Width;
+            var width = column.ValueCount;
             var input = imputeFrom?.GetGetter<VBuffer<T>>(inputColumn);
             var buffer = default(VBuffer<T>);
             return (ValueGetter<VBuffer<T>>)((ref VBuffer<T> value) =>

@@ -9,9 +9,10 @@ public sealed class ColumnEncodingTests
 {
     private readonly MLContext _ml = new(seed: 1);
 
+    /// <summary>Numeric columns standardised (NumericModesTests has the mode-specific encoding).</summary>
     private static (ColumnEncoding Encoding, EncodedMatrix Matrix) Encode(IDataView data, int maxCategories, params VaeColumn[] columns)
     {
-        var requests = ColumnResolver.Resolve(data.Schema, columns, "columns");
+        var requests = ColumnResolver.Resolve(data.Schema, columns, "columns", VaeNumericEncoding.Standardize);
         var encoding = ColumnEncodingFitter.Fit(data, requests, maxCategories);
         return (encoding, ColumnEncodingFitter.Encode(data, encoding));
     }

@@ -44,7 +44,7 @@ public sealed class ScaleTests(ITestOutputHelper output) : IDisposable
         var (managedKept, _) = LeakTests.Memory();
 
         Assert.Equal(Categories, model.Columns[1].Width);
-        Assert.Equal(Categories + 1, model.Weights.InputWidth);
+        Assert.Equal(model.Columns[0].Width + Categories, model.Weights.InputWidth);
         var transformed = model.Transform(data);
         Assert.All(RowReader.Scalars(transformed, "Score"), v => Assert.True(float.IsFinite(v)));
         var path = Path.Combine(_directory, "wide.zip");
@@ -107,7 +107,11 @@ public sealed class ScaleTests(ITestOutputHelper output) : IDisposable
         var model = ml.Transforms.VariationalAutoencoder(options).Fit(data);
         var fitTime = clock.Elapsed;
         Assert.Equal(1000, model.Columns.Count);
-        Assert.Equal(Numeric + (Text * 5) + Flags, model.Weights.InputWidth); // each text column shows 4 of its 5 values, plus the other bucket
+        // Each text column shows 4 of its 5 values, plus the other bucket; a numeric column one feature, or its place
+        // and components where its values have several modes.
+        Assert.All(model.Columns.Skip(Numeric).Take(Text), c => Assert.Equal(5, c.Width));
+        Assert.All(model.Columns.Take(Numeric), c => Assert.Equal(c.NumericEncoding == VaeNumericEncoding.Standardize ? 1 : 1 + c.PointMasses.Count + c.ModeCount, c.Width));
+        Assert.Equal(model.Columns.Take(Numeric).Sum(c => c.Width) + (Text * 5) + Flags, model.Weights.InputWidth);
         Assert.Equal(1000, model.TrainingHistory[^1].ReconstructionByColumn.Count);
         Assert.All(model.TrainingHistory[^1].ReconstructionByColumn.Values, v => Assert.True(double.IsFinite(v)));
         clock.Restart();
