@@ -75,7 +75,7 @@ public sealed class ExampleTests
     [Theory]
     [InlineData("QuickStart", "--label", "group")]
     [InlineData("QuickStart", "--epochs", "zero")]
-    [InlineData("Adult", "--classifier", "forest")]
+    [InlineData("Adult", "--latent", "zero")]
     [InlineData("KlSweep", "--schedule", "weekly")]
     [InlineData("KlSweep", "--betas", "1,-2")]
     [InlineData("KlSweep", "--unknown", "1")]

@@ -19,16 +19,18 @@ public sealed class SharedDataExampleTests
         Assert.Contains("among 16281 test rows", run.Output);
         Assert.Contains("3000 training rows", run.Output);
 
-        // The table: three feature sets, each with its size, AUC and F1.
+        // The table: three feature sets, each with its size, then AUC and F1 of LightGBM and of SDCA.
         var table = run.Lines.SkipWhile(l => !l.StartsWith("features", StringComparison.Ordinal)).Skip(1).Take(3).ToArray();
         Assert.Equal(3, table.Length);
         foreach (var (row, name) in table.Zip(new[] { "VAE latent mean", "PCA", "raw (one-hot + std)" }))
         {
             Assert.StartsWith(name, row);
             var figures = row[name.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-            Assert.Equal(3, figures.Length);
+            Assert.Equal(5, figures.Length);
             Assert.InRange(figures[1], 0.5, 1.0);
             Assert.InRange(figures[2], 0.0, 1.0);
+            Assert.InRange(figures[3], 0.5, 1.0);
+            Assert.InRange(figures[4], 0.0, 1.0);
         }
 
         Assert.InRange(ExampleRun.Number(summary, "vae-auc"), 0.75, 1.0);
@@ -36,6 +38,9 @@ public sealed class SharedDataExampleTests
         Assert.InRange(ExampleRun.Number(summary, "raw-auc"), 0.85, 1.0);
         Assert.InRange(ExampleRun.Number(summary, "raw-f1"), 0.5, 1.0);
         Assert.InRange(ExampleRun.Number(summary, "vae-f1"), 0.3, 1.0);
+        Assert.InRange(ExampleRun.Number(summary, "vae-sdca-auc"), 0.75, 1.0);
+        Assert.InRange(ExampleRun.Number(summary, "pca-sdca-auc"), 0.75, 1.0);
+        Assert.InRange(ExampleRun.Number(summary, "raw-sdca-auc"), 0.85, 1.0);
 
         // Four anomalies, highest first, each a full record ending with its income label.
         var anomalies = run.Lines.SkipWhile(l => !l.StartsWith("Highest anomaly scores", StringComparison.Ordinal)).Skip(1).Take(4).ToArray();
