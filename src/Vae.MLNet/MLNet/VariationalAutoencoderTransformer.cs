@@ -5,6 +5,7 @@ using Microsoft.ML.Runtime;
 using Vae.MLNet;
 using Vae.MLNet.Columns;
 using Vae.MLNet.Model;
+using Vae.MLNet.Onnx;
 using Vae.MLNet.Persistence;
 using Vae.MLNet.Transform;
 
@@ -85,7 +86,8 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     public IDataView Transform(IDataView input)
     {
         _host.CheckValue(input, nameof(input));
-        return new VaeDataView(_host, input, new VaeMapper(Inference, Outputs, input.Schema), TransformBatchSize);
+        var mapper = new VaeMapper(Inference, Outputs, input.Schema);
+        return new VaeDataView(_host, input, mapper, TransformBatchSize, new VaeOnnxExport(mapper));
     }
 
     /// <summary>Decodes latent points into rows of the original columns, in their original types: numbers
