@@ -19,9 +19,29 @@ internal static class ColumnEncodingGraph
             && (column.Minimums.Length == 0 || column.Minimums.Length == column.Width),
         VaeColumnKind.Binary => column.Source.Item is not (ItemKind.Text or ItemKind.Key) && column.Width == column.Source.ItemCount,
         VaeColumnKind.Categorical => column.Source.Item is ItemKind.Text or ItemKind.Key && !column.Source.IsVector
-            && column.Categories.Length == column.Width && column.Width > 0,
+            && column.Categories.Length == column.Width && column.Width > 0
+            && (column.Source.Item == ItemKind.Key || column.Categories.All(IsWellFormed)),
         _ => false,
     };
+
+    /// <summary>Whether a text survives ONNX's strings (UTF-8) as it is: no lone surrogate, which UTF-8 cannot hold
+    /// (it becomes U+FFFD, so two categories could become one).</summary>
+    public static bool IsWellFormed(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <param name="graph">The graph.</param>
     /// <param name="encoding">The model's encoding.</param>

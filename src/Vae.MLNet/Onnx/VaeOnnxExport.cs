@@ -21,7 +21,7 @@ internal sealed class VaeOnnxExport(VaeMapper mapper) : ISaveAsOnnx
     private const int RoundingOpSet = 11;
 
     /// <summary>Whether the model can be written: every column's encoding and the activation are ones the export
-    /// knows. Otherwise ML.NET stops its walk of the pipeline here, with its warning, rather than writing a graph that
+    /// knows, and texts ONNX can hold. Otherwise ML.NET stops its walk of the pipeline here, with its warning, rather than writing a graph that
     /// computes something else.</summary>
     public bool CanSaveOnnx(OnnxContext ctx) => CanExport(mapper.Inference);
 
@@ -31,6 +31,7 @@ internal sealed class VaeOnnxExport(VaeMapper mapper) : ISaveAsOnnx
         var encoding = inference.Encoding;
         return NetworkGraph.CanExport(weights)
             && encoding.Columns.All(ColumnEncodingGraph.CanEncode)
+            && (encoding.MissingText ?? []).All(ColumnEncodingGraph.IsWellFormed)
             && (weights.NumericLogVar.Length == 0 || weights.NumericLogVar.Length == encoding.NumericFeatureCount);
     }
 
