@@ -119,6 +119,20 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         return RowDecoder.ToDataView(_host, Encoding, Weights.NumericNoise, decoded, points.Length, random: null);
     }
 
+    /// <summary>The decoder as a transformer, to export it for generation where an ONNX file runs:
+    /// <c>mlContext.Model.ConvertToOnnx(model.CreateDecoder(), points, stream)</c> writes a graph whose input is the
+    /// column <paramref name="latentColumnName"/> (vectors of <see cref="LatentDimension"/> floats) and whose outputs
+    /// are the model's input columns, each the most likely value in its own type, as <see cref="Decode"/> gives them.
+    /// The graph draws nothing: for new rows, feed it points drawn from N(0, I). Its <c>Transform</c> decodes the
+    /// points of a view (the latent column is not passed through); it is not a step to save in a model.</summary>
+    /// <param name="latentColumnName">The name of the latent column the decoder reads.</param>
+    /// <exception cref="ArgumentException">The name is empty.</exception>
+    public ITransformer CreateDecoder(string latentColumnName = "Latent")
+    {
+        _host.CheckNonWhiteSpace(latentColumnName, nameof(latentColumnName));
+        return new DecoderTransformer(_host, this, latentColumnName);
+    }
+
     /// <summary>Samples synthetic rows from the generative model: latent points drawn from the prior N(0, I), decoded,
     /// and every column drawn from the decoder's distribution: categories and binary values from its probabilities,
     /// numbers from its Gaussian (the learned standard deviation under Gaussian NLL; under squared error the root
