@@ -80,6 +80,20 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         Assert.DoesNotContain(onnx["SegmentImputed"], v => (uint)v[0] == 0);
     }
 
+    [Fact]
+    public void ImputedColumnsThatReplaceTheirInputsAgree()
+    {
+        // ImputedColumnSuffix "": each imputed column takes its input's name and hides it, in the view and in the graph.
+        var ml = new MLContext(seed: 4);
+        var options = AllOutputs(IncompleteTable.Options());
+        options.ImputedColumnSuffix = string.Empty;
+        var (_, holed) = IncompleteTable.Rows(200, missing: 0.2);
+        var data = IncompleteTable.Load(ml, holed);
+        var model = ml.Transforms.VariationalAutoencoder(options).Fit(data);
+        OnnxAgreement.AssertAgrees(ml, model, data, ["A", "B", "City", "Segment", "Flag", "Latent"]);
+        Assert.All(OnnxAgreement.Run(OnnxAgreement.Export(ml, model, data), data)["A"], v => Assert.True(float.IsFinite((float)v[0])));
+    }
+
     [Theory]
     [InlineData(VaeActivation.Silu, VaeNumericLoss.GaussianNll, VaeReconstructionReduction.ColumnMean)]
     [InlineData(VaeActivation.Elu, VaeNumericLoss.MeanSquaredError, VaeReconstructionReduction.Sum)]
