@@ -1,12 +1,14 @@
 // Speed and memory of Vae.MLNet, measured side by side in one run: Fit against a bare TorchSharp loop training the
 // same network, Transform and PredictionEngine against ML.NET's PCA, peak memory and scaling in child processes.
 // Usage: dotnet run -c Release --project tests/Vae.MLNet.Benchmarks -- quick|full
-// Options: section names (fit, fit-mnist, fit-tabular, mixed, transform, memory; profile, profile-mixed, probe) and
+// Options: section names (fit, fit-mnist, fit-tabular, mixed, transform, memory; onnx, profile, profile-mixed, probe) and
 // --threads N. Ends with one line per ratio (higher is better for Vae.MLNet); docs/benchmarks.md has the figures, e.g.
 //   ratio fit-vs-bare-mnist=1.08
 //   ratio fit-vs-bare-tabular=0.97
 //   ratio fit-mixed-vs-bare=0.92
 //   ratio transform-vs-pca=0.77
+//   ratio transform-vs-onnxruntime=0.66
+//   ratio encoder-vs-onnxruntime=1.32
 using System.Diagnostics;
 using Vae.MLNet.Benchmarks;
 using static Vae.MLNet.Benchmarks.Harness;
@@ -94,6 +96,14 @@ if (Run("transform"))
 {
     Console.WriteLine("transform vs ML.NET PCA");
     ratios.Add(("transform-vs-pca", Scenarios.TransformVsPca(plan)));
+}
+
+if (Run("transform") || only.Contains("onnx"))
+{
+    Console.WriteLine("transform vs the same encoder exported to ONNX and run by ONNX Runtime");
+    var (transform, encoder) = OnnxAnchor.TransformVsOnnxRuntime(plan);
+    ratios.Add(("transform-vs-onnxruntime", transform));
+    ratios.Add(("encoder-vs-onnxruntime", encoder));
 }
 
 if (Run("memory"))

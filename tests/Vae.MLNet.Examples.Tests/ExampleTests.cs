@@ -72,7 +72,28 @@ public sealed class ExampleTests
         Png.AssertPicture(output["latent.png"]);
     }
 
+    [Fact]
+    public void OnnxExportScoresTheFileInAnotherProcessAndAgreesWithTheTransformer()
+    {
+        using var output = new TempFolder();
+        var run = ExampleRun.Start("OnnxExport", "--rows", "300", "--epochs", "3", "--out", output.Path);
+        var summary = run.Summary("onnx-export");
+
+        Assert.Equal(300, ExampleRun.Number(summary, "rows"));
+        Assert.InRange(ExampleRun.Number(summary, "latent-max-diff"), 0, 1e-5);
+        Assert.InRange(ExampleRun.Number(summary, "score-max-rel-diff"), 0, 1e-5);
+        Assert.InRange(ExampleRun.Number(summary, "imputed-max-diff"), 0, 1e-5);
+        Assert.Equal("100.00%", summary["cities-equal"]);
+        Assert.Equal("100.00%", summary["flags-equal"]);
+        Assert.True(new FileInfo(output["vae.onnx"]).Length > 0);
+
+        // The scoring ran in a process of its own.
+        var scoring = run.Lines.Single(l => l.StartsWith("scored 300 rows with ONNX Runtime", StringComparison.Ordinal));
+        Assert.DoesNotContain($"process {Environment.ProcessId}:", scoring);
+    }
+
     [Theory]
+    [InlineData("OnnxExport", "--rows", "none")]
     [InlineData("QuickStart", "--label", "group")]
     [InlineData("QuickStart", "--epochs", "zero")]
     [InlineData("Adult", "--latent", "zero")]

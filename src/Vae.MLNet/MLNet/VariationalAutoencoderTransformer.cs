@@ -5,6 +5,7 @@ using Microsoft.ML.Runtime;
 using Vae.MLNet;
 using Vae.MLNet.Columns;
 using Vae.MLNet.Model;
+using Vae.MLNet.Onnx;
 using Vae.MLNet.Persistence;
 using Vae.MLNet.Transform;
 
@@ -85,7 +86,8 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     public IDataView Transform(IDataView input)
     {
         _host.CheckValue(input, nameof(input));
-        return new VaeDataView(_host, input, new VaeMapper(Inference, Outputs, input.Schema), TransformBatchSize);
+        var mapper = new VaeMapper(Inference, Outputs, input.Schema);
+        return new VaeDataView(_host, input, mapper, TransformBatchSize, new VaeOnnxExport(mapper));
     }
 
     /// <summary>Decodes latent points into rows of the original columns, in their original types: numbers
@@ -115,6 +117,20 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
 
         var decoded = DecodeRaw(points);
         return RowDecoder.ToDataView(_host, Encoding, Weights.NumericNoise, decoded, points.Length, random: null);
+    }
+
+    /// <summary>The decoder as a transformer, to export it for generation where an ONNX file runs:
+    /// <c>mlContext.Model.ConvertToOnnx(model.CreateDecoder(), points, stream)</c> writes a graph whose input is the
+    /// column <paramref name="latentColumnName"/> (vectors of <see cref="LatentDimension"/> floats) and whose outputs
+    /// are the model's input columns, each the most likely value in its own type, as <see cref="Decode"/> gives them.
+    /// The graph draws nothing: for new rows, feed it points drawn from N(0, I). Its <c>Transform</c> decodes the
+    /// points of a view (the latent column is not passed through); it is not a step to save in a model.</summary>
+    /// <param name="latentColumnName">The name of the latent column the decoder reads.</param>
+    /// <exception cref="ArgumentException">The name is empty.</exception>
+    public ITransformer CreateDecoder(string latentColumnName = "Latent")
+    {
+        _host.CheckNonWhiteSpace(latentColumnName, nameof(latentColumnName));
+        return new DecoderTransformer(_host, this, latentColumnName);
     }
 
     /// <summary>Samples synthetic rows from the generative model: latent points drawn from the prior N(0, I), decoded,

@@ -29,6 +29,12 @@ internal sealed class VaeInference
 
     public int Latent => _weights.Latent;
 
+    /// <summary>The weights it runs.</summary>
+    public VaeWeights Weights => _weights;
+
+    /// <summary>How the score walks the encoding (the loss scale of each column).</summary>
+    public LossKernels.Layout Layout => _layout;
+
     /// <summary>Width of an encoded input row (features, then missing-value indicators).</summary>
     public int InputWidth => _weights.InputWidth;
 

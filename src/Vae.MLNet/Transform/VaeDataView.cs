@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 using Vae.MLNet.Columns;
 
@@ -10,10 +11,14 @@ namespace Vae.MLNet.Transform;
 /// so one pass over the input serves every column of every row, and a source that can be read only once (a stream,
 /// a queue, a database reader) is served correctly. On more than one processor the cursor works as a pipeline of two
 /// batches: while the caller reads the rows of one batch and the cursor reads and encodes the batch after next, the
-/// model runs on the next batch on another thread.</summary>
-internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper, int batchSize) : IDataView
+/// model runs on the next batch on another thread. It is the step ML.NET's ONNX export finds in the pipeline (the
+/// view after <see cref="Source"/>): it writes itself through <paramref name="onnx"/>.</summary>
+internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper, int batchSize, ISaveAsOnnx onnx) : ITransformCanSaveOnnx
 {
     public DataViewSchema Schema => mapper.OutputSchema;
+
+    /// <summary>The input view.</summary>
+    public IDataView Source => source;
 
     public bool CanShuffle => false;
 
@@ -44,6 +49,14 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             .ToArray();
         return new Cursor(host, mapper, input, active, slots);
     }
+
+    public bool CanSaveOnnx(OnnxContext ctx) => onnx.CanSaveOnnx(ctx);
+
+    public void SaveAsOnnx(OnnxContext ctx) => onnx.SaveAsOnnx(ctx);
+
+    /// <summary>Not a step of its own in a saved model: the transformer is what <c>mlContext.Model.Save</c> writes.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException("Save the VariationalAutoencoderTransformer (mlContext.Model.Save), not the view it returns.");
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];

@@ -3,6 +3,8 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Vae.MLNet.Onnx;
+using Vae.MLNet.Tests.Onnx;
 using Vae.MLNet.Tests.TestData;
 
 namespace Vae.MLNet.Tests.Reliability;
@@ -84,6 +86,21 @@ public sealed class RandomSchemaProperties
         var again = RowReader.LatentAndScore(loaded.Transform(c.OneShot ? c.Build(ml, oneShot: true).Data : data));
         Assert.Equal(RowReader.Vectors(output, "Latent"), again.Select(r => r.Latent));
         Assert.Equal(RowReader.Scalars(output, "Score"), again.Select(r => r.Score));
+
+        // Exported to ONNX, the pipeline computes the same outputs in ONNX Runtime; a model whose categories ONNX
+        // cannot hold (lone surrogates) is not exported.
+        var outputs = new[] { "Latent", "LogVar", "Score", "Error" }
+            .Concat(c.Columns.Select(col => col.Spec.Name + "Hat"))
+            .Concat(c.AllowMissing ? c.Columns.Select(col => col.Spec.Name + "Imputed") : []);
+        if (VaeOnnxExport.CanExport(model.Inference))
+        {
+            OnnxAgreement.AssertAgrees(ml, model, data, outputs);
+        }
+        else
+        {
+            Assert.True(c.OddText, $"{c}: not exportable");
+            Assert.ThrowsAny<InvalidOperationException>(() => OnnxAgreement.Export(ml, model, data));
+        }
     }
 
     public static class Cases
