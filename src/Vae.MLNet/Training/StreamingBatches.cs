@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Vae.MLNet.Columns;
 using static TorchSharp.torch;
 
@@ -21,6 +23,7 @@ internal sealed class StreamingBatches : BatchSource
     private int _validationRows;
     private Device _device = CPU;
     private float[] _batch = [];
+    private int _batchRows = 1;
 
     /// <param name="passes">The data, read once per pass.</param>
     /// <param name="batchSize">Rows per training batch; the shuffle buffer holds at least four batches.</param>
@@ -51,6 +54,7 @@ internal sealed class StreamingBatches : BatchSource
         var validation = (int)Math.Floor(rows * settings.ValidationFraction);
         _validationRows = validation == rows ? 0 : validation;
         _seed = settings.Seed;
+        _batchRows = Math.Max(1, Math.Min(settings.BatchSize, TrainRows));
         _device = device;
         // Training batches, validation batches and the numeric noise's chunks (smaller than validation's) share it.
         _batch = new float[Math.Max(Math.Min(settings.BatchSize, rows), Math.Min(VaeTrainer.EvaluationBatch, rows)) * _width];
@@ -84,9 +88,9 @@ internal sealed class StreamingBatches : BatchSource
     }
 
     /// <summary>The batch's rows, copied into a tensor of the current dispose scope.</summary>
-    private Tensor ToTensor(int rows)
+    private Tensor ToTensor(float[] values, int rows)
     {
-        using var view = from_array(_batch);
+        using var view = from_array(values);
         using var part = view.narrow(0, 0, (long)rows * _width);
         using var shaped = part.view(rows, _width);
         var x = shaped.clone();
@@ -95,52 +99,145 @@ internal sealed class StreamingBatches : BatchSource
 
     private static InvalidOperationException TooFew() => new("The training data ended before the rows of its first reading were read.");
 
-    private sealed class Shuffled(StreamingBatches owner, Random random) : IBatchReader
+    /// <summary>An epoch's training rows through the shuffle buffer. The rows are read, encoded and shuffled on a
+    /// thread of their own, a few batches ahead of training (the order is the same: one thread does all of it in
+    /// turn); the trainer takes the batches in order.</summary>
+    private sealed class Shuffled : IBatchReader
     {
-        private readonly EncodedPasses.Pass _pass = owner._passes.Open();
-        private readonly float[] _buffer = new float[(long)owner._capacity * owner._width];
+        /// <summary>Batches read ahead of training.</summary>
+        private const int Ahead = 3;
+
+        private readonly StreamingBatches _owner;
+        private readonly Random _random;
+        private readonly EncodedPasses.Pass _pass;
+        private readonly float[] _buffer;
+        private readonly BlockingCollection<(float[] Values, int Rows)> _ready = new(Ahead);
+        private readonly BlockingCollection<float[]> _free = [];
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _reader;
+        private ExceptionDispatchInfo? _error;
         private int _filled;
         private bool _exhausted;
 
-        public Tensor Next(int rows)
+        public Shuffled(StreamingBatches owner, Random random)
         {
-            var width = owner._width;
-            for (var r = 0; r < rows; r++)
+            _owner = owner;
+            _random = random;
+            _pass = owner._passes.Open();
+            _buffer = new float[(long)owner._capacity * owner._width];
+            for (var i = 0; i <= Ahead; i++)
             {
-                while (!_exhausted && _filled < owner._capacity)
-                {
-                    if (!owner.ReadRow(_pass, validation: false, Slot(_filled)))
-                    {
-                        _exhausted = true;
-                        break;
-                    }
-
-                    _filled++;
-                }
-
-                if (_filled == 0)
-                {
-                    throw TooFew();
-                }
-
-                var j = random.Next(_filled);
-                Slot(j).CopyTo(owner._batch.AsSpan(r * width, width));
-                if (_exhausted || !owner.ReadRow(_pass, validation: false, Slot(j)))
-                {
-                    _exhausted = true;
-                    Slot(_filled - 1).CopyTo(Slot(j));
-                    _filled--;
-                }
+                _free.Add(new float[owner._batchRows * owner._width]);
             }
 
-            return owner.ToTensor(rows);
+            _reader = Task.Factory.StartNew(Read, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
-        public void Complete() => _pass.ReadToEnd();
+        public Tensor Next(int rows)
+        {
+            if (!_ready.TryTake(out var batch, Timeout.Infinite))
+            {
+                _error?.Throw();
+                throw TooFew();
+            }
 
-        public void Dispose() => _pass.Dispose();
+            if (batch.Rows != rows)
+            {
+                throw new InvalidOperationException($"The trainer asked for {rows} rows; the epoch's next batch has {batch.Rows}.");
+            }
 
-        private Span<float> Slot(int i) => _buffer.AsSpan(i * owner._width, owner._width);
+            var x = _owner.ToTensor(batch.Values, rows);
+            _free.Add(batch.Values);
+            return x;
+        }
+
+        public void Complete()
+        {
+            _reader.Wait();
+            _error?.Throw();
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            try
+            {
+                _reader.Wait();
+            }
+            catch (AggregateException)
+            {
+                // Its error was reported to the trainer, or the trainer stopped first.
+            }
+
+            _pass.Dispose();
+            _ready.Dispose();
+            _free.Dispose();
+            _stop.Dispose();
+        }
+
+        /// <summary>Fills the batches of the epoch in turn, then reads the rest of the data (the fingerprint).</summary>
+        private void Read()
+        {
+            try
+            {
+                var width = _owner._width;
+                for (var left = _owner.TrainRows; left > 0; left -= _owner._batchRows)
+                {
+                    var rows = Math.Min(_owner._batchRows, left);
+                    var values = _free.Take(_stop.Token);
+                    for (var r = 0; r < rows; r++)
+                    {
+                        NextRow(values.AsSpan(r * width, width));
+                    }
+
+                    _ready.Add((values, rows), _stop.Token);
+                }
+
+                _pass.ReadToEnd();
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                _error = ExceptionDispatchInfo.Capture(e);
+            }
+            finally
+            {
+                _ready.CompleteAdding();
+            }
+        }
+
+        /// <summary>The next row of the shuffled order: one drawn from the buffer, whose place the next row read takes.</summary>
+        private void NextRow(Span<float> destination)
+        {
+            while (!_exhausted && _filled < _owner._capacity)
+            {
+                if (!_owner.ReadRow(_pass, validation: false, Slot(_filled)))
+                {
+                    _exhausted = true;
+                    break;
+                }
+
+                _filled++;
+            }
+
+            if (_filled == 0)
+            {
+                throw TooFew();
+            }
+
+            var j = _random.Next(_filled);
+            Slot(j).CopyTo(destination);
+            if (_exhausted || !_owner.ReadRow(_pass, validation: false, Slot(j)))
+            {
+                _exhausted = true;
+                Slot(_filled - 1).CopyTo(Slot(j));
+                _filled--;
+            }
+        }
+
+        private Span<float> Slot(int i) => _buffer.AsSpan(i * _owner._width, _owner._width);
     }
 
     private sealed class InOrder(StreamingBatches owner, bool validation) : IBatchReader
@@ -158,7 +255,7 @@ internal sealed class StreamingBatches : BatchSource
                 }
             }
 
-            return owner.ToTensor(rows);
+            return owner.ToTensor(owner._batch, rows);
         }
 
         public void Complete() => _pass.ReadToEnd();

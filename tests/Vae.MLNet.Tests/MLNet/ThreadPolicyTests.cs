@@ -49,8 +49,11 @@ public sealed class ThreadPolicyTests
         Assert.Equal(1, VariationalAutoencoderEstimator.DefaultThreads(Encoding(100), [128, 128], 8, 256, cores: 16));
 
         // MNIST-shaped 784-512-2, batch 128: 805,888 weights, 103M multiply-adds a batch.
-        Assert.Equal(16, VariationalAutoencoderEstimator.DefaultThreads(Encoding(784), [512], 2, 128, cores: 16));
-        Assert.Equal(1, VariationalAutoencoderEstimator.DefaultThreads(Encoding(784), [512], 2, 32, cores: 16));
+        Assert.Equal(1, VariationalAutoencoderEstimator.DefaultThreads(Encoding(784), [512], 2, 128, cores: 16));
+
+        // 784-2048-16, batch 512: 3.31M weights, 1.69G multiply-adds a batch; 0.98G at batch 296.
+        Assert.Equal(16, VariationalAutoencoderEstimator.DefaultThreads(Encoding(784), [2048], 16, 512, cores: 16));
+        Assert.Equal(1, VariationalAutoencoderEstimator.DefaultThreads(Encoding(784), [2048], 16, 296, cores: 16));
     }
 
     private sealed class Recorder(Action<VaeEpochResult> action) : IProgress<VaeEpochResult>
