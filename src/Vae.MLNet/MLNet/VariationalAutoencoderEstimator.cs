@@ -117,7 +117,7 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         /// <summary>Multiply-adds of one training batch's forward pass (batch size x the weights of the encoder and
         /// decoder) from which Fit uses every core by default; below it, one thread. Measured on 2 cores
         /// (<c>tests/Vae.MLNet.Benchmarks -- full threads</c>, docs/benchmarks.md): up to 4e8 multiply-adds a batch,
-        /// every core was at most 1.3x faster than one thread on a quiet machine, and 3.8x to 7x slower than one
+        /// every core was at most 1.4x faster than one thread on a quiet machine, and 1.4x to 15x slower than one
         /// thread with a busy process per core.</summary>
         public const long ThreadedMultiplyAdds = 1_000_000_000;
 
