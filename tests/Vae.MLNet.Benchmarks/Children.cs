@@ -88,6 +88,28 @@ internal static class Children
         Console.WriteLine($"result rows={rows} width={width} hidden={hidden} batch={batch} threads={threads} fit-s={F(total, 3)} rows-per-s={F(rows * (double)epochs / total, 0)}");
     }
 
+    /// <summary>Generate of many rows from a model of the tabular shape, read to the end: peak RSS and seconds.</summary>
+    public static void GenerateMemory(int rows, int width)
+    {
+        var ml = new MLContext(seed: 1);
+        using var model = ml.Transforms.VariationalAutoencoder(new VariationalAutoencoderOptions
+        {
+            Columns = [nameof(VectorRow.Features)],
+            HiddenLayers = Scenarios.TabularHidden,
+            LatentDimension = 8,
+            Epochs = 1,
+            Seed = 1,
+        }).Fit(Data.VectorView(ml, Data.DenseRows(2_000, width, seed: 5, unit: false), width));
+        Scenarios.Drain(model.Generate(1_000, seed: 1), nameof(VectorRow.Features));
+        Settle();
+        var baseline = StatusMiB("VmRSS");
+        var reset = ResetPeak();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Scenarios.Drain(model.Generate(rows, seed: 2), nameof(VectorRow.Features));
+        var seconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"result rows={rows} width={width} baseline-mib={F(baseline, 0)} peak-mib={F(StatusMiB("VmHWM"), 0)} peak-reset={reset} generate-s={F(seconds, 2)}");
+    }
+
     /// <summary>Keeps one core busy until killed.</summary>
     public static void Spin()
     {

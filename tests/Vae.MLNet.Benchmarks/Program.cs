@@ -25,6 +25,9 @@ if (args.Length >= 1 && args[0] == "child")
         case "fit-speed":
             Children.FitSpeed(int.Parse(args[2], Invariant), int.Parse(args[3], Invariant), int.Parse(args[4], Invariant), int.Parse(args[5], Invariant), int.Parse(args[6], Invariant), int.Parse(args[7], Invariant), int.Parse(args[8], Invariant));
             return 0;
+        case "generate-memory":
+            Children.GenerateMemory(int.Parse(args[2], Invariant), int.Parse(args[3], Invariant));
+            return 0;
         case "spin":
             Children.Spin();
             return 0;
@@ -171,6 +174,18 @@ if (RunLong("streaming"))
     }
 
     ratios.Add(("fit-streaming-vs-memory", Median(ratiosOfPairs)));
+
+    Console.WriteLine("generate: peak RSS of Generate read to the end (100-64-8, own process each)");
+    Console.WriteLine("  | rows | baseline MiB | peak MiB | seconds |");
+    var generated = new List<(int Rows, string Peak)>();
+    foreach (var rows in plan.GenerateRows)
+    {
+        var r = Child("child", "generate-memory", rows.ToString(Invariant), "100");
+        generated.Add((rows, r["peak-mib"]));
+        Console.WriteLine($"  | {N(rows)} | {r["baseline-mib"]} | {r["peak-mib"]} | {r["generate-s"]} |");
+    }
+
+    Console.WriteLine("result-line " + string.Join(' ', generated.Select(g => $"generate-peak-mib-{Short(g.Rows)}={g.Peak}")));
 }
 
 if (RunLong("threads") || RunLong("loaded"))

@@ -38,6 +38,9 @@ internal sealed record Plan(
 
     public int StreamingPairs { get; init; } = 2;
 
+    /// <summary>Rows of the Generate memory runs.</summary>
+    public int[] GenerateRows { get; init; } = [100_000, 1_000_000];
+
     /// <summary>Networks of the thread measurements; the ones marked loaded give a loaded-vs-quiet ratio.</summary>
     public ThreadShape[] ThreadShapes { get; init; } =
     [
