@@ -82,6 +82,9 @@ internal static class Scenarios
             BatchSize = batch,
             Epochs = epochs,
             Seed = 1,
+
+            // The bare loop's thread count: the comparison is of the same work on the same threads.
+            NumberOfThreads = get_num_threads(),
         };
         using var tensorData = tensor(values, [rows, width]);
         var loss = unit ? BareLoss.BinaryCrossEntropy : BareLoss.SquaredError;
@@ -99,7 +102,7 @@ internal static class Scenarios
         VaeColumn[] columns = [
             .. Data.AdultNumeric.Select(n => new VaeColumn(n, VaeColumnKind.Numeric)),
             .. Data.AdultCategorical.Select(n => new VaeColumn(n, VaeColumnKind.Categorical))];
-        var options = new VariationalAutoencoderOptions { Columns = columns, Epochs = plan.MixedEpochs, Seed = 1 };
+        var options = new VariationalAutoencoderOptions { Columns = columns, Epochs = plan.MixedEpochs, Seed = 1, NumberOfThreads = get_num_threads() };
         var requests = ColumnResolver.Resolve(view.Schema, columns, "columns");
         var encoding = ColumnEncodingFitter.Fit(view, requests, options.MaxCategories);
         var matrix = ColumnEncodingFitter.Encode(view, encoding);
