@@ -5,7 +5,6 @@ using Vae.MLNet.Columns;
 using Vae.MLNet.Objective;
 using Vae.MLNet.Training;
 using Vae.MLNet.Transform;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Vae.MLNet;
@@ -214,19 +213,13 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             MaskingRate: _options.MaskingRate);
 
         TrainingResult result;
-        var previousThreads = torch.get_num_threads();
-        torch.set_num_threads(threads);
-        try
+        using (TorchThreads.Use(threads))
         {
             result = VaeTrainer.Train(source, encoding, settings, device, epoch =>
             {
                 channel.Info("{0}", epoch);
                 _options.Progress?.Report(epoch);
             }, CheckAlive, cancellationToken);
-        }
-        finally
-        {
-            torch.set_num_threads(previousThreads);
         }
 
         return new VariationalAutoencoderTransformer(

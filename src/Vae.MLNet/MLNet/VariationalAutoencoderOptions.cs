@@ -144,7 +144,8 @@ public sealed class VariationalAutoencoderOptions
     /// <see cref="VariationalAutoencoderEstimator.Defaults.ThreadedMultiplyAdds"/> multiply-adds per batch, where more
     /// threads gain little on a quiet machine and lose many times over on a busy one, and every core above. The count
     /// is set for the duration of <c>Fit</c> and restored after, but TorchSharp's setting is process-wide: fits and
-    /// other TorchSharp work running at the same time on other threads share it. Inference (<c>Transform</c>,
+    /// other TorchSharp work running at the same time on other threads share it (the latest fit's count holds while
+    /// fits overlap, and the last to finish restores the count the first one found). Inference (<c>Transform</c>,
     /// <c>Decode</c>, <c>Generate</c>) does not use TorchSharp and is not affected.</summary>
     public int? NumberOfThreads { get; set; }
 

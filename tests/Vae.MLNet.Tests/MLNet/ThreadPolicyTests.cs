@@ -41,6 +41,28 @@ public sealed class ThreadPolicyTests
     }
 
     [Fact]
+    public void OverlappingFitsLeaveTheCountTheFirstOneFound()
+    {
+        var before = get_num_threads();
+        set_num_threads(3);
+        try
+        {
+            var first = Vae.MLNet.Training.TorchThreads.Use(1);
+            var second = Vae.MLNet.Training.TorchThreads.Use(2);
+            Assert.Equal(2, get_num_threads());
+            first.Dispose();
+            first.Dispose();
+            Assert.Equal(2, get_num_threads());
+            second.Dispose();
+            Assert.Equal(3, get_num_threads());
+        }
+        finally
+        {
+            set_num_threads(before);
+        }
+    }
+
+    [Fact]
     public void TheDefaultIsOneThreadBelowTheThresholdAndEveryCoreAbove()
     {
         static ColumnEncoding Encoding(int width) => new([new EncodedColumn("X", VaeColumnKind.Numeric, 1, new SourceType(ItemKind.Single, default, 0, width), 0, width, new float[width], Enumerable.Repeat(1f, width).ToArray(), [])]);
