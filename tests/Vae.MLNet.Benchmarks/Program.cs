@@ -152,6 +152,7 @@ if (RunLong("streaming"))
     }
 
     Console.WriteLine("result-line " + string.Join(' ', peaks.Select(p => $"fit-stream-peak-mib-{Short(p.Rows)}={F(p.Peak, 0)}")));
+    Console.WriteLine($"  in memory the encoded table takes rows x width x 4 bytes: 1 GiB holds {N((1L << 30) / (100 * sizeof(float)))} rows at width 100, {N((1L << 30) / (1000 * sizeof(float)))} at width 1,000");
     if (peaks.Count > 1)
     {
         Console.WriteLine($"  largest / smallest peak: {F(peaks[^1].Peak / peaks[0].Peak)}");

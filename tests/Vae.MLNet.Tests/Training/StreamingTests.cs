@@ -210,6 +210,25 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public void CancellingAStreamedFitStopsItWithinABatch()
+    {
+        var ml = new MLContext(seed: 1);
+        using var cancel = new CancellationTokenSource();
+        var epochs = 0;
+        var options = Options(VaeDataLoading.Streaming, epochs: 50);
+        options.Progress = new Recorder(_ =>
+        {
+            if (++epochs == 2)
+            {
+                cancel.Cancel();
+            }
+        });
+        var estimator = ml.Transforms.VariationalAutoencoder(options);
+        Assert.ThrowsAny<OperationCanceledException>(() => estimator.Fit(MixedTable.Load(ml, 2000), cancel.Token));
+        Assert.Equal(2, epochs);
+    }
+
+    [Fact]
     public void AStreamedFitLeavesNoTensorBeyondTorchSharpsParameterAccounting()
     {
         var ml = new MLContext(seed: 1);
@@ -246,6 +265,11 @@ public sealed class StreamingTests
     {
         var requests = ColumnResolver.Resolve(data.Schema, Columns, "columns");
         return (ColumnEncodingFitter.Fit(data, requests, 100), requests);
+    }
+
+    private sealed class Recorder(Action<VaeEpochResult> action) : IProgress<VaeEpochResult>
+    {
+        public void Report(VaeEpochResult value) => action(value);
     }
 
     private static long Settled()
