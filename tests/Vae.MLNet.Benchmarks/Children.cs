@@ -38,6 +38,88 @@ internal static class Children
         Console.WriteLine($"result rows={rows} width={width} epochs={epochs} baseline-mib={F(baseline, 0)} peak-mib={F(peak, 0)} peak-reset={reset} encoded-mib={F(encoded, 0)} rss-epoch1-mib={F(epochRss[0], 0)} rss-last-mib={F(epochRss[^1], 0)} epoch-s={F(perEpoch, 3)} fit-s={F(total, 2)} epochs-s={string.Join(',', epochSeconds.Select(s => F(s, 3)))} rss-epochs-mib={string.Join(',', epochRss.Select(r => F(r, 0)))}");
     }
 
+    /// <summary>Fit on a table generated while read, held in memory or streamed as asked: peak RSS and seconds
+    /// (the whole Fit, its passes over the data included), with the default thread policy.</summary>
+    public static void FitLoading(int rows, int width, int epochs, VaeDataLoading loading)
+    {
+        var ml = new MLContext(seed: 1);
+        var view = Data.VectorView(ml, Data.DenseRows(rows, width, seed: 5, unit: false), width);
+        WarmUp(ml);
+        var baseline = StatusMiB("VmRSS");
+        var reset = ResetPeak();
+        var options = new VariationalAutoencoderOptions
+        {
+            Columns = [nameof(VectorRow.Features)],
+            HiddenLayers = Scenarios.TabularHidden,
+            LatentDimension = 8,
+            Epochs = epochs,
+            Seed = 1,
+            DataLoading = loading,
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var model = ml.Transforms.VariationalAutoencoder(options).Fit(view);
+        var total = clock.Elapsed.TotalSeconds;
+        var peak = StatusMiB("VmHWM");
+        Console.WriteLine($"result rows={rows} width={width} epochs={epochs} loading={loading} baseline-mib={F(baseline, 0)} peak-mib={F(peak, 0)} peak-reset={reset} fit-s={F(total, 2)} rows-per-s={F(rows * (double)epochs / total, 0)} loss={F(model.TrainingHistory[^1].Loss, 3)}");
+    }
+
+    /// <summary>Seconds of one Fit on an in-memory table of the given shape (generated before timing), with the thread
+    /// policy given (0: the default), after one untimed epoch of the same fit.</summary>
+    public static void FitSpeed(int rows, int width, int hidden, int latent, int batch, int epochs, int threads)
+    {
+        var ml = new MLContext(seed: 1);
+        var view = ml.Data.Cache(Data.VectorView(ml, Data.DenseRows(rows, width, seed: 5, unit: true), width));
+        VariationalAutoencoderOptions Options(int e) => new()
+        {
+            Columns = [new VaeColumn(nameof(VectorRow.Features), VaeColumnKind.Binary)],
+            HiddenLayers = [hidden],
+            LatentDimension = latent,
+            BatchSize = batch,
+            Epochs = e,
+            Seed = 1,
+            DataLoading = VaeDataLoading.InMemory,
+            NumberOfThreads = threads > 0 ? threads : null,
+        };
+        ml.Transforms.VariationalAutoencoder(Options(1)).Fit(view).Dispose();
+        Settle();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var model = ml.Transforms.VariationalAutoencoder(Options(epochs)).Fit(view);
+        var total = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"result rows={rows} width={width} hidden={hidden} batch={batch} threads={threads} fit-s={F(total, 3)} rows-per-s={F(rows * (double)epochs / total, 0)}");
+    }
+
+    /// <summary>Generate of many rows from a model of the tabular shape, read to the end: peak RSS and seconds.</summary>
+    public static void GenerateMemory(int rows, int width)
+    {
+        var ml = new MLContext(seed: 1);
+        using var model = ml.Transforms.VariationalAutoencoder(new VariationalAutoencoderOptions
+        {
+            Columns = [nameof(VectorRow.Features)],
+            HiddenLayers = Scenarios.TabularHidden,
+            LatentDimension = 8,
+            Epochs = 1,
+            Seed = 1,
+        }).Fit(Data.VectorView(ml, Data.DenseRows(2_000, width, seed: 5, unit: false), width));
+        Scenarios.Drain(model.Generate(1_000, seed: 1), nameof(VectorRow.Features));
+        Settle();
+        var baseline = StatusMiB("VmRSS");
+        var reset = ResetPeak();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Scenarios.Drain(model.Generate(rows, seed: 2), nameof(VectorRow.Features));
+        var seconds = clock.Elapsed.TotalSeconds;
+        Console.WriteLine($"result rows={rows} width={width} baseline-mib={F(baseline, 0)} peak-mib={F(StatusMiB("VmHWM"), 0)} peak-reset={reset} generate-s={F(seconds, 2)}");
+    }
+
+    /// <summary>Keeps one core busy until killed.</summary>
+    public static void Spin()
+    {
+        var x = 0.0;
+        while (true)
+        {
+            x = Math.Sqrt(x + 1);
+        }
+    }
+
     /// <summary>Transform of a table generated while read: peak RSS and RSS along the way.</summary>
     public static void TransformMemory(int rows, int width)
     {

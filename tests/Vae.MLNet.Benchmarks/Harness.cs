@@ -133,6 +133,24 @@ internal static class Harness
         return result;
     }
 
+    /// <summary>Starts this program again with the given arguments, its output discarded (a competing process).</summary>
+    public static Process StartChild(params string[] arguments)
+    {
+        var self = Environment.ProcessPath!;
+        var info = new ProcessStartInfo(self) { UseShellExecute = false, RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(self) is "dotnet")
+        {
+            info.ArgumentList.Add(System.Reflection.Assembly.GetEntryAssembly()!.Location);
+        }
+
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(info)!;
+    }
+
     public static string F(double value, int decimals = 2) => value.ToString("F" + decimals, Invariant);
 
     public static string N(double value) => value.ToString("N0", Invariant);

@@ -23,13 +23,42 @@ internal sealed record Plan(
     int ScalingWidthRows,
     int[] TransformMemoryRows)
 {
-    public static readonly Plan Quick = new("quick", 7, 6_000, 2, 20_000, 3, 20_000, 3, 1_000_000, 20_000, [10_000, 100_000], 20_000, [10_000, 100_000, 1_000_000]);
+    public static readonly Plan Quick = new("quick", 7, 6_000, 2, 20_000, 3, 20_000, 3, 1_000_000, 20_000, [10_000, 100_000], 20_000, [10_000, 100_000, 1_000_000])
+    {
+        StreamingRows = [100_000, 1_000_000],
+        StreamingSpeedRows = 200_000,
+        StreamingPairs = 1,
+    };
+
+    /// <summary>Rows of the streamed fits whose peak memory is measured (one epoch each).</summary>
+    public int[] StreamingRows { get; init; } = [100_000, 1_000_000, 10_000_000];
+
+    /// <summary>Rows of the streamed against in-memory throughput comparison (two epochs each), and its pairs.</summary>
+    public int StreamingSpeedRows { get; init; } = 1_000_000;
+
+    public int StreamingPairs { get; init; } = 2;
+
+    /// <summary>Rows of the Generate memory runs.</summary>
+    public int[] GenerateRows { get; init; } = [100_000, 1_000_000];
+
+    /// <summary>Networks of the thread measurements; the ones marked loaded give a loaded-vs-quiet ratio.</summary>
+    public ThreadShape[] ThreadShapes { get; init; } =
+    [
+        new(20_000, 100, 64, 8, 256, 3, true, "fit-loaded-vs-quiet"),
+        new(20_000, 100, 256, 8, 256, 3, false, ""),
+        new(12_000, 784, 128, 8, 128, 2, false, ""),
+        new(6_000, 784, 512, 2, 128, 2, true, "fit-loaded-vs-quiet-mnist"),
+        new(6_000, 784, 1024, 16, 256, 2, false, ""),
+    ];
 
     /// <summary>Column counts of the scaling-in-width runs.</summary>
     public static readonly int[] ScalingWidths = [10, 1000];
 
     public static readonly Plan Full = new("full", 5, 60_000, 3, 100_000, 5, 32_561, 10, 1_000_000, 100_000, [10_000, 100_000, 1_000_000], 100_000, [10_000, 100_000, 1_000_000]);
 }
+
+/// <summary>A network of the thread measurements: a Binary vector column of <paramref name="Width"/>, one hidden layer.</summary>
+internal sealed record ThreadShape(int Rows, int Width, int Hidden, int Latent, int Batch, int Epochs, bool Loaded, string RatioName);
 
 /// <summary>The scenarios; each prints its table rows and returns its figures.</summary>
 internal static class Scenarios
@@ -53,6 +82,9 @@ internal static class Scenarios
             BatchSize = batch,
             Epochs = epochs,
             Seed = 1,
+
+            // The bare loop's thread count: the comparison is of the same work on the same threads.
+            NumberOfThreads = get_num_threads(),
         };
         using var tensorData = tensor(values, [rows, width]);
         var loss = unit ? BareLoss.BinaryCrossEntropy : BareLoss.SquaredError;
@@ -70,7 +102,7 @@ internal static class Scenarios
         VaeColumn[] columns = [
             .. Data.AdultNumeric.Select(n => new VaeColumn(n, VaeColumnKind.Numeric)),
             .. Data.AdultCategorical.Select(n => new VaeColumn(n, VaeColumnKind.Categorical))];
-        var options = new VariationalAutoencoderOptions { Columns = columns, Epochs = plan.MixedEpochs, Seed = 1 };
+        var options = new VariationalAutoencoderOptions { Columns = columns, Epochs = plan.MixedEpochs, Seed = 1, NumberOfThreads = get_num_threads() };
         var requests = ColumnResolver.Resolve(view.Schema, columns, "columns");
         var encoding = ColumnEncodingFitter.Fit(view, requests, options.MaxCategories);
         var matrix = ColumnEncodingFitter.Encode(view, encoding);

@@ -15,6 +15,8 @@ if (args.Length >= 6 && args[0] == "fit")
     var context = new MLContext(seed: 0);
     var training = context.Data.LoadFromBinary(args[1]);
     var options = ReproducibleFit.Options(int.Parse(args[3], CultureInfo.InvariantCulture), args[5..]);
+    // Fit sets its own thread count for its duration; train with the one asked for.
+    options.NumberOfThreads = int.Parse(args[4], CultureInfo.InvariantCulture);
     // The estimator first, as a user's program would: the library makes TorchSharp's natives loadable before its
     // first TorchSharp call.
     var estimator = context.Transforms.VariationalAutoencoder(options);

@@ -22,6 +22,15 @@ internal static class RowDecoder
     /// range their draws are kept in (drawn again, up to <see cref="RangeDraws"/> times, then clipped).</param>
     public static IDataView ToDataView(
         IHostEnvironment env, ColumnEncoding encoding, ReadOnlySpan<float> noise, float[] decoded, int rows, Random? random,
+        IReadOnlyList<ColumnCondition>? conditions = null) =>
+        ToDataView(env, encoding, noise, decoded, rows, random is null ? null : Enumerable.Repeat(random, encoding.Columns.Count).ToArray(), conditions);
+
+    /// <summary>As <see cref="ToDataView(IHostEnvironment, ColumnEncoding, ReadOnlySpan{float}, float[], int, Random?, IReadOnlyList{ColumnCondition}?)"/>,
+    /// each column drawing from its own source (<paramref name="randoms"/>, one per column; null for the most likely
+    /// values). Column after column, each draws its rows in order, the same number of draws for every row of a
+    /// column: <see cref="DrawsPerRow"/>.</summary>
+    public static IDataView ToDataView(
+        IHostEnvironment env, ColumnEncoding encoding, ReadOnlySpan<float> noise, float[] decoded, int rows, IReadOnlyList<Random>? randoms,
         IReadOnlyList<ColumnCondition>? conditions = null)
     {
         var builder = new ArrayDataViewBuilder(env);
@@ -30,6 +39,7 @@ internal static class RowDecoder
         for (var c = 0; c < encoding.Columns.Count; c++)
         {
             var column = encoding.Columns[c];
+            var random = randoms?[c];
             var condition = conditions?.FirstOrDefault(k => k.Column == c);
             if (column.Kind == VaeColumnKind.Categorical)
             {
@@ -77,6 +87,15 @@ internal static class RowDecoder
 
         return builder.GetDataView(rows);
     }
+
+    /// <summary>The draws a row of an unconditioned column takes from its source: one per category draw and binary
+    /// feature, two per numeric feature when the model has noise levels (a Box-Muller normal), none otherwise.</summary>
+    public static int DrawsPerRow(EncodedColumn column, bool hasNoise) => column.Kind switch
+    {
+        VaeColumnKind.Categorical => 1,
+        VaeColumnKind.Binary => column.Width,
+        _ => hasNoise ? 2 * column.Width : 0,
+    };
 
     /// <summary>How often a draw outside a conditioned range is drawn again before it is clipped into the range.</summary>
     internal const int RangeDraws = 100;

@@ -113,6 +113,16 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         /// <summary>Cap on learned categories of a text column.</summary>
         public const int MaxCategories = 100;
 
+        /// <summary>How Fit reads the data: in memory or streamed, chosen by the encoded size.</summary>
+        public const VaeDataLoading DataLoading = VaeDataLoading.Auto;
+
+        /// <summary>Multiply-adds of one training batch's forward pass (batch size x the weights of the encoder and
+        /// decoder) from which Fit uses every core by default; below it, one thread. Measured on 2 cores
+        /// (<c>tests/Vae.MLNet.Benchmarks -- full threads</c>, docs/benchmarks.md): up to 4e8 multiply-adds a batch,
+        /// every core was at most 1.4x faster than one thread on a quiet machine, and 1.4x to 15x slower than one
+        /// thread with a busy process per core.</summary>
+        public const long ThreadedMultiplyAdds = 1_000_000_000;
+
         /// <summary>Texts that mean "missing" when missing values are allowed: empty and "?".</summary>
         public static readonly IReadOnlyList<string> MissingTextValues = [string.Empty, "?"];
     }
@@ -167,10 +177,17 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
 
         var encoding = ColumnEncodingFitter.Fit(
             input, requests, _options.MaxCategories, _options.AllowMissingValues ? [.. _options.MissingTextValues] : null, CheckAlive, out var fingerprint, seed);
-        var matrix = ColumnEncodingFitter.Encode(input, encoding, CheckAlive, fingerprint);
+        var encodedBytes = fingerprint.Rows * encoding.InputWidth * (double)sizeof(float);
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var streaming = Streams(_options.DataLoading, fingerprint.Rows, encoding.InputWidth, available);
+        var threads = _options.NumberOfThreads ?? DefaultThreads(encoding, [.. _options.HiddenLayers], _options.LatentDimension, _options.BatchSize, Environment.ProcessorCount);
         channel.Info(
-            "Encoded {0} rows of {1} columns into {2} features; latent size {3}, {4} epochs, batch {5}, seed {6}, device {7}.",
-            matrix.Rows, encoding.Columns.Count, encoding.Width, _options.LatentDimension, _options.Epochs, _options.BatchSize, seed, device);
+            "{0} {1} rows of {2} columns into {3} features ({4:F0} MiB encoded, {5:F0} MiB available); latent size {6}, {7} epochs, batch {8}, seed {9}, device {10}, {11} thread(s).",
+            streaming ? "Streaming" : "Encoding", fingerprint.Rows, encoding.Columns.Count, encoding.Width, encodedBytes / (1 << 20), available / (double)(1 << 20),
+            _options.LatentDimension, _options.Epochs, _options.BatchSize, seed, device, threads);
+        using var source = streaming
+            ? new StreamingBatches(new EncodedPasses(input, encoding, fingerprint, CheckAlive), _options.BatchSize)
+            : (BatchSource)new InMemoryBatches(ColumnEncodingFitter.Encode(input, encoding, CheckAlive, fingerprint));
 
         var settings = new TrainingSettings(
             LatentDimension: _options.LatentDimension,
@@ -198,14 +215,53 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
             Seed: seed,
             MaskingRate: _options.MaskingRate);
 
-        var result = VaeTrainer.Train(matrix, encoding, settings, device, epoch =>
+        TrainingResult result;
+        using (TorchThreads.Use(threads))
         {
-            channel.Info("{0}", epoch);
-            _options.Progress?.Report(epoch);
-        }, CheckAlive, cancellationToken);
+            result = VaeTrainer.Train(source, encoding, settings, device, epoch =>
+            {
+                channel.Info("{0}", epoch);
+                _options.Progress?.Report(epoch);
+            }, CheckAlive, cancellationToken);
+        }
 
         return new VariationalAutoencoderTransformer(
             _host, encoding, result.Weights, _options.Reduction, _outputs, result.History);
+    }
+
+    /// <summary>Whether Fit streams the data: when asked to, or, for <see cref="VaeDataLoading.Auto"/>, when the encoded
+    /// table would take more than a quarter of the memory available (or more than one array holds). The row count is
+    /// always known here: the statistics pass counted it.</summary>
+    internal static bool Streams(VaeDataLoading loading, long rows, int inputWidth, long availableBytes) => loading switch
+    {
+        VaeDataLoading.InMemory => false,
+        VaeDataLoading.Streaming => true,
+        _ => rows * (double)inputWidth > Array.MaxLength || rows * (double)inputWidth * sizeof(float) > availableBytes / 4.0,
+    };
+
+    /// <summary>The default thread count: one below <see cref="Defaults.ThreadedMultiplyAdds"/> multiply-adds per
+    /// training batch, every core above.</summary>
+    internal static int DefaultThreads(ColumnEncoding encoding, IReadOnlyList<int> hidden, int latent, int batchSize, int cores)
+    {
+        // The encoder's layers, its two heads, and the mirrored decoder back to the encoded width.
+        var widths = new List<int> { encoding.InputWidth };
+        widths.AddRange(hidden);
+        long weights = 0;
+        for (var i = 1; i < widths.Count; i++)
+        {
+            weights += (long)widths[i - 1] * widths[i];
+        }
+
+        weights += 2L * widths[^1] * latent;
+        var decoder = new List<int> { latent };
+        decoder.AddRange(hidden.Reverse());
+        decoder.Add(encoding.Width);
+        for (var i = 1; i < decoder.Count; i++)
+        {
+            weights += (long)decoder[i - 1] * decoder[i];
+        }
+
+        return weights * batchSize >= Defaults.ThreadedMultiplyAdds ? Math.Max(1, cores) : 1;
     }
 
     /// <summary>A per-column output: the input column's shape under a new name.</summary>
@@ -269,6 +325,11 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         Positive(options.MaxCategories, nameof(options.MaxCategories));
         Positive(options.EarlyStoppingPatience, nameof(options.EarlyStoppingPatience));
         Positive(options.AnnealingCycles, nameof(options.AnnealingCycles));
+        if (options.NumberOfThreads is { } threads)
+        {
+            Positive(threads, nameof(options.NumberOfThreads));
+        }
+
         if (hidden.Any(h => h <= 0))
         {
             throw new ArgumentOutOfRangeException(nameof(options.HiddenLayers), $"Hidden layer sizes must be positive; got [{string.Join(", ", hidden)}].");
@@ -295,6 +356,7 @@ public sealed class VariationalAutoencoderEstimator : IEstimator<VariationalAuto
         Defined(options.NumericLoss, nameof(options.NumericLoss));
         Defined(options.NumericEncoding, nameof(options.NumericEncoding));
         Defined(options.Reduction, nameof(options.Reduction));
+        Defined(options.DataLoading, nameof(options.DataLoading));
 
         if (options.MissingTextValues.Any(t => t is null))
         {

@@ -135,6 +135,25 @@ public sealed class VariationalAutoencoderOptions
     /// (default: the empty string and "?").</summary>
     public IList<string> MissingTextValues { get; set; } = VariationalAutoencoderEstimator.Defaults.MissingTextValues.ToList();
 
+    /// <summary>How <c>Fit</c> reads the training data after the statistics pass: held in memory as one encoded
+    /// table, or streamed (read and encoded again every epoch, memory flat in the number of rows). The default,
+    /// <see cref="VaeDataLoading.Auto"/>, streams when the encoded table (rows x encoded width x 4 bytes) would take more
+    /// than a quarter of the memory available to the process. Streamed batches are shuffled through a bounded buffer
+    /// (at most 64 MiB or 65,536 rows), so a table sorted by some column trains better in memory or shuffled first;
+    /// its validation rows are spread evenly over the reading order. A streamed source must give the same rows on
+    /// every reading: one that changes or can be read only once is refused with a message.</summary>
+    public VaeDataLoading DataLoading { get; set; } = VariationalAutoencoderEstimator.Defaults.DataLoading;
+
+    /// <summary>TorchSharp's CPU threads during <c>Fit</c>, as ML.NET's trainers' <c>NumberOfThreads</c>; null (the
+    /// default) chooses by the network's size: one thread below
+    /// <see cref="VariationalAutoencoderEstimator.Defaults.ThreadedMultiplyAdds"/> multiply-adds per batch, where more
+    /// threads gain little on a quiet machine and lose many times over on a busy one, and every core above. The count
+    /// is set for the duration of <c>Fit</c> and restored after, but TorchSharp's setting is process-wide: fits and
+    /// other TorchSharp work running at the same time on other threads share it (the latest fit's count holds while
+    /// fits overlap, and the last to finish restores the count the first one found). Inference (<c>Transform</c>,
+    /// <c>Decode</c>, <c>Generate</c>) does not use TorchSharp and is not affected.</summary>
+    public int? NumberOfThreads { get; set; }
+
     /// <summary>Receives each epoch's figures during <c>Fit</c> (they also go to <c>MLContext.Log</c>).</summary>
     public IProgress<VaeEpochResult>? Progress { get; set; }
 

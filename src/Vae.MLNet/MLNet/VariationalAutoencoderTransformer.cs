@@ -93,30 +93,24 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     /// <summary>Decodes latent points into rows of the original columns, in their original types: numbers
     /// de-standardised and kept within the range seen at fit, categories as their key or text value (the most likely
     /// one among those seen at fit: never the bucket of other values), binary columns as Booleans or, for numeric
-    /// columns, as the probability of 1.</summary>
+    /// columns, as the probability of 1. The rows are decoded while the view is read, a batch of points at a time, so
+    /// the view's memory does not grow with the number of points. A collection of points (an array, a list) is read
+    /// where it is, by each cursor; any other sequence is enumerated once, here, and its points kept.</summary>
     /// <param name="latentPoints">Points of <see cref="LatentDimension"/> finite values each.</param>
     /// <exception cref="ArgumentOutOfRangeException">A point has another size or a value that is not finite.</exception>
-    /// <exception cref="InvalidOperationException">A point lies so far from the prior that the decoder's outputs
-    /// overflow.</exception>
+    /// <exception cref="InvalidOperationException">When the view is read: a point lies so far from the prior that
+    /// the decoder's outputs overflow.</exception>
     public IDataView Decode(IEnumerable<float[]> latentPoints)
     {
         _host.CheckValue(latentPoints, nameof(latentPoints));
-        var points = latentPoints.ToArray();
-        for (var i = 0; i < points.Length; i++)
+        var points = latentPoints as IReadOnlyCollection<float[]> ?? latentPoints.ToArray();
+        long count = 0;
+        foreach (var point in points)
         {
-            if (points[i] is null || points[i].Length != LatentDimension)
-            {
-                throw new ArgumentOutOfRangeException(nameof(latentPoints), $"Every latent point must have {LatentDimension} values; point {i} has {points[i]?.Length ?? 0}.");
-            }
-
-            if (!points[i].All(float.IsFinite))
-            {
-                throw new ArgumentOutOfRangeException(nameof(latentPoints), $"Latent point {i} has a value that is not a finite number.");
-            }
+            CheckPoint(point, count++, nameof(latentPoints));
         }
 
-        var decoded = DecodeRaw(points);
-        return RowDecoder.ToDataView(_host, Encoding, Weights.NumericNoise, decoded, points.Length, random: null);
+        return new DecodedRowsView(_host, Encoding, Weights.NumericNoise, count, () => new DecodedPoints(this, points, count));
     }
 
     /// <summary>The decoder as a transformer, to export it for generation where an ONNX file runs:
@@ -138,7 +132,8 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
     /// numbers from its Gaussian (the learned standard deviation under Gaussian NLL; under squared error the root
     /// mean square residual measured on the training data), then clipped to the range seen at fit and rounded to the
     /// decimal places the column's values had (whole numbers stay whole). Text categories are drawn among those seen
-    /// at fit, never the bucket of other values.</summary>
+    /// at fit, never the bucket of other values. The rows are drawn while the view is read, a batch at a time, so its
+    /// memory does not grow with <paramref name="count"/>; every reading gives the same rows.</summary>
     /// <param name="count">Number of rows.</param>
     /// <param name="seed">Seed of the draws; the same seed gives the same rows.</param>
     public IDataView Generate(int count, int seed = 0)
@@ -148,18 +143,10 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
             throw new ArgumentOutOfRangeException(nameof(count), count, "The number of rows must be positive.");
         }
 
-        var random = new Random(seed);
-        var points = new float[count][];
-        for (var i = 0; i < count; i++)
-        {
-            points[i] = new float[LatentDimension];
-            for (var j = 0; j < LatentDimension; j++)
-            {
-                points[i][j] = (float)ColumnDecoder.Gaussian(random);
-            }
-        }
-
-        return RowDecoder.ToDataView(_host, Encoding, Weights.NumericNoise, DecodeRaw(points), count, random);
+        // The draws of one generator seeded with the seed: first every latent point, then column after column every
+        // row's values. Each column reads a copy skipped to where its draws begin (found once, when first read).
+        var starts = new Lazy<SeededDraws[]>(() => DrawStarts(count, seed), LazyThreadSafetyMode.ExecutionAndPublication);
+        return new DecodedRowsView(_host, Encoding, Weights.NumericNoise, count, () => new DrawnRows(this, count, starts.Value));
     }
 
     /// <summary>Samples synthetic rows that meet conditions: the conditioned columns hold exactly the values asked (a
@@ -204,7 +191,100 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
         return RowDecoder.ToDataView(_host, Encoding, Weights.NumericNoise, DecodeRaw(points), count, random, resolved);
     }
 
-    private float[] DecodeRaw(float[][] points)
+    /// <summary>The generators of a generation: the latent points' first, then one per column, each at the first
+    /// draw of its part.</summary>
+    private SeededDraws[] DrawStarts(int count, int seed)
+    {
+        var draws = new SeededDraws(seed);
+        var starts = new SeededDraws[Encoding.Columns.Count + 1];
+        starts[0] = draws.Copy();
+        draws.Skip(2L * count * LatentDimension);
+        var hasNoise = Weights.NumericNoise.Length > 0;
+        for (var c = 0; c < Encoding.Columns.Count; c++)
+        {
+            starts[c + 1] = draws.Copy();
+            draws.Skip((long)count * RowDecoder.DrawsPerRow(Encoding.Columns[c], hasNoise));
+        }
+
+        return starts;
+    }
+
+    private void CheckPoint(float[]? point, long index, string parameter)
+    {
+        if (point is null || point.Length != LatentDimension)
+        {
+            throw new ArgumentOutOfRangeException(parameter, $"Every latent point must have {LatentDimension} values; point {index} has {point?.Length ?? 0}.");
+        }
+
+        if (!point.All(float.IsFinite))
+        {
+            throw new ArgumentOutOfRangeException(parameter, $"Latent point {index} has a value that is not a finite number.");
+        }
+    }
+
+    /// <summary>Generated rows, a batch at a time: the batch's latent points drawn from the prior, decoded, and each
+    /// column's values drawn from its own generator.</summary>
+    private sealed class DrawnRows(VariationalAutoencoderTransformer model, int count, SeededDraws[] starts) : DecodedRowsView.IDecodedBatches
+    {
+        private readonly SeededDraws _latent = starts[0].Copy();
+        private readonly Random[] _columns = starts.Skip(1).Select(s => (Random)s.Copy()).ToArray();
+        private int _done;
+
+        public int Next(out float[] decoded, out IReadOnlyList<Random>? randoms)
+        {
+            var rows = Math.Min(DecodedRowsView.BatchRows, count - _done);
+            randoms = _columns;
+            if (rows == 0)
+            {
+                decoded = [];
+                return 0;
+            }
+
+            var points = new float[rows][];
+            for (var i = 0; i < rows; i++)
+            {
+                points[i] = new float[model.LatentDimension];
+                for (var j = 0; j < model.LatentDimension; j++)
+                {
+                    points[i][j] = (float)ColumnDecoder.Gaussian(_latent);
+                }
+            }
+
+            decoded = model.DecodeRaw(points, _done);
+            _done += rows;
+            return rows;
+        }
+    }
+
+    /// <summary>Given latent points, a batch at a time.</summary>
+    private sealed class DecodedPoints(VariationalAutoencoderTransformer model, IEnumerable<float[]> points, long count) : DecodedRowsView.IDecodedBatches
+    {
+        private readonly IEnumerator<float[]> _points = points.GetEnumerator();
+        private long _done;
+
+        public int Next(out float[] decoded, out IReadOnlyList<Random>? randoms)
+        {
+            randoms = null;
+            var batch = new List<float[]>(DecodedRowsView.BatchRows);
+            while (batch.Count < DecodedRowsView.BatchRows && _points.MoveNext())
+            {
+                // Read again: the collection may have changed since Decode checked it.
+                model.CheckPoint(_points.Current, _done + batch.Count, "latentPoints");
+                batch.Add(_points.Current);
+            }
+
+            if (_done + batch.Count > count || (batch.Count < DecodedRowsView.BatchRows && _done + batch.Count < count))
+            {
+                throw new InvalidOperationException($"The collection of latent points held {count:N0} points when Decode checked them, and another number when the view was read.");
+            }
+
+            decoded = batch.Count == 0 ? [] : model.DecodeRaw([.. batch], _done);
+            _done += batch.Count;
+            return batch.Count;
+        }
+    }
+
+    private float[] DecodeRaw(float[][] points, long firstIndex = 0)
     {
         var latent = LatentDimension;
         var z = new float[points.Length * latent];
@@ -224,7 +304,7 @@ public sealed class VariationalAutoencoderTransformer : ITransformer, IDisposabl
             }
 
             throw new InvalidOperationException(
-                $"The decoder's outputs for latent point {i} are not finite numbers: the point lies too far from the prior N(0, I) (its largest coordinate is {points[i].Max(Math.Abs).ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
+                $"The decoder's outputs for latent point {firstIndex + i} are not finite numbers: the point lies too far from the prior N(0, I) (its largest coordinate is {points[i].Max(Math.Abs).ToString(System.Globalization.CultureInfo.InvariantCulture)}).");
         }
 
         return decoded;

@@ -7,11 +7,12 @@ using static TorchSharp.torch;
 
 namespace Vae.MLNet.Training;
 
-/// <summary>Trains a <see cref="VaeNetwork"/> on an encoded matrix with Adam. Separate from the model and the
+/// <summary>Trains a <see cref="VaeNetwork"/> with Adam on batches from a <see cref="BatchSource"/>. Separate from the model and the
 /// objective; knows nothing of ML.NET.</summary>
 internal static class VaeTrainer
 {
-    private const int EvaluationBatch = 4096;
+    /// <summary>Rows evaluated at a time for validation.</summary>
+    internal const int EvaluationBatch = 4096;
 
     /// <summary>Training rows used to estimate the numeric noise of the generative model.</summary>
     private const int NoiseRows = 10_000;
@@ -19,8 +20,23 @@ internal static class VaeTrainer
     /// <summary>Rows decoded at a time for the numeric noise.</summary>
     private const int NoiseChunk = 1024;
 
+    /// <summary>Trains on an encoded matrix held in memory.</summary>
     public static TrainingResult Train(
         EncodedMatrix data,
+        ColumnEncoding encoding,
+        TrainingSettings settings,
+        Device device,
+        Action<VaeEpochResult>? onEpoch = null,
+        Action? checkAlive = null,
+        CancellationToken cancellation = default)
+    {
+        using var source = new InMemoryBatches(data);
+        return Train(source, encoding, settings, device, onEpoch, checkAlive, cancellation);
+    }
+
+    /// <summary>Trains on the rows of <paramref name="source"/>.</summary>
+    public static TrainingResult Train(
+        BatchSource source,
         ColumnEncoding encoding,
         TrainingSettings settings,
         Device device,
@@ -47,8 +63,8 @@ internal static class VaeTrainer
         using var dropoutGenerator = new Generator((ulong)settings.Seed + 2, device);
         network.UseDropoutGenerator(dropoutGenerator);
 
-        var (train, validation) = Split(data, settings, device);
-        var trainRows = (int)train.shape[0];
+        source.Open(settings, device);
+        var trainRows = source.TrainRows;
         var batchSize = Math.Min(settings.BatchSize, trainRows);
         var batches = (trainRows + batchSize - 1) / batchSize;
         var columnNames = encoding.Columns.Select(c => c.Name).ToArray();
@@ -65,7 +81,7 @@ internal static class VaeTrainer
         for (var epoch = 1; epoch <= settings.Epochs; epoch++)
         {
             network.train();
-            using var permutation = randperm(trainRows, generator: generator, device: device);
+            using var reader = source.Epoch(epoch, generator);
             // Sums over the epoch: reconstruction per column, KL per dimension and total, times rows; then the
             // posterior means and their squares per dimension (for the active units).
             var sums = new EpochSums(columnNames.Length, latent);
@@ -77,7 +93,7 @@ internal static class VaeTrainer
                 using var scope = NewDisposeScope();
                 var start = b * batchSize;
                 var rows = Math.Min(batchSize, trainRows - start);
-                var x = train.index_select(0, permutation.narrow(0, start, rows));
+                var x = reader.Next(rows);
                 if (masking is not null)
                 {
                     x = masking.Apply(x);
@@ -110,10 +126,12 @@ internal static class VaeTrainer
                 sums.Add(loss, BatchObjective.HostFloats(mu), rows);
             }
 
+            reader.Complete();
+
             var means = sums.Means(trainRows);
-            var (validationLoss, validationRecon, validationKl) = validation is null
+            var (validationLoss, validationRecon, validationKl) = source.ValidationRows == 0
                 ? ((double?)null, (double?)null, (double?)null)
-                : Evaluate(network, validation, objective, finalBeta, settings);
+                : Evaluate(network, source, objective, finalBeta, settings, device);
             var result = new VaeEpochResult(
                 epoch,
                 means[columnNames.Length + latent],
@@ -150,43 +168,25 @@ internal static class VaeTrainer
             DisposeAll(best);
         }
 
-        var weights = network.ExportWeights(NumericLogVar(network), NumericNoise(network, train, encoding, settings, device));
+        var weights = network.ExportWeights(NumericLogVar(network), NumericNoise(network, source, encoding, settings, device));
         CheckFinite(weights, history.Count);
         return new TrainingResult(weights, history);
     }
 
-    /// <summary>Splits off the validation rows (a seeded shuffle) and moves both parts to the device.</summary>
-    private static (Tensor Train, Tensor? Validation) Split(EncodedMatrix data, TrainingSettings settings, Device device)
-    {
-        // A view of the encoded array itself (pinned while the tensor lives): tensor(float[]) would copy it, and the
-        // copy would double the memory of training for the whole fit.
-        var all = from_array(data.Values).view(data.Rows, data.Width);
-        var validationRows = (int)Math.Floor(data.Rows * settings.ValidationFraction);
-        if (validationRows == 0 || validationRows == data.Rows)
-        {
-            return (all.to(device), null);
-        }
-
-        var order = Enumerable.Range(0, data.Rows).ToArray();
-        new Random(settings.Seed).Shuffle(order);
-        using var validationIndex = tensor(order.AsSpan(0, validationRows).ToArray().Select(i => (long)i).ToArray());
-        using var trainIndex = tensor(order.AsSpan(validationRows).ToArray().Select(i => (long)i).ToArray());
-        return (all.index_select(0, trainIndex).to(device), all.index_select(0, validationIndex).to(device));
-    }
-
     /// <summary>Validation objective at the final KL weight, with a fixed noise seed so epochs are comparable.</summary>
-    private static (double?, double?, double?) Evaluate(VaeNetwork network, Tensor validation, BatchObjective objective, double beta, TrainingSettings settings)
+    private static (double?, double?, double?) Evaluate(VaeNetwork network, BatchSource source, BatchObjective objective, double beta, TrainingSettings settings, Device device)
     {
         network.eval();
         using var _ = no_grad();
-        var generator = new Generator((ulong)settings.Seed + 1, validation.device);
-        var rows = (int)validation.shape[0];
+        var generator = new Generator((ulong)settings.Seed + 1, device);
+        using var validation = source.Validation();
+        var rows = source.ValidationRows;
         double total = 0, reconstruction = 0, kl = 0;
         for (var start = 0; start < rows; start += EvaluationBatch)
         {
             using var scope = NewDisposeScope();
             var count = Math.Min(EvaluationBatch, rows - start);
-            var x = validation.narrow(0, start, count);
+            var x = validation.Next(count);
             var (mu, logVar) = network.Encode(x);
             var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));
             var loss = objective.Compute(output, x, mu, logVar, network.NumericLogVar, beta, settings.FreeBits, withGradient: false);
@@ -195,6 +195,7 @@ internal static class VaeTrainer
             kl += loss.Kl.Sum() * count;
         }
 
+        validation.Complete();
         generator.Dispose();
         return (total / rows, reconstruction / rows, kl / rows);
     }
@@ -245,7 +246,7 @@ internal static class VaeTrainer
     /// <summary>The standard deviation of each numeric feature's decoder Gaussian, for sampling: the learned one under
     /// Gaussian NLL; under squared error its maximum-likelihood estimate, the root mean square residual of the
     /// training rows decoded from z ~ q(z|x) (missing values left out).</summary>
-    private static float[] NumericNoise(VaeNetwork network, Tensor train, ColumnEncoding encoding, TrainingSettings settings, Device device)
+    private static float[] NumericNoise(VaeNetwork network, BatchSource source, ColumnEncoding encoding, TrainingSettings settings, Device device)
     {
         using var layout = new LossLayout(encoding, settings.Reduction, device);
         if (layout.Numeric is not { } numeric)
@@ -261,15 +262,16 @@ internal static class VaeTrainer
             return learned.clamp(TorchScalars.NumericLogVarMin, TorchScalars.NumericLogVarMax).mul(TorchScalars.Half).exp().cpu().data<float>().ToArray();
         }
 
-        using var generator = new Generator((ulong)settings.Seed + 2, train.device);
-        var rows = Math.Min(NoiseRows, (int)train.shape[0]);
-        var squares = zeros(numeric.Count, dtype: ScalarType.Float64, device: train.device);
-        var counted = zeros(numeric.Count, dtype: ScalarType.Float64, device: train.device);
+        using var generator = new Generator((ulong)settings.Seed + 2, device);
+        using var train = source.Training();
+        var rows = Math.Min(NoiseRows, source.TrainRows);
+        var squares = zeros(numeric.Count, dtype: ScalarType.Float64, device: device);
+        var counted = zeros(numeric.Count, dtype: ScalarType.Float64, device: device);
         for (var start = 0; start < rows; start += NoiseChunk)
         {
             // In chunks, so the decoded rows of a wide table never sit in memory all at once.
             using var chunk = NewDisposeScope();
-            var sample = train.narrow(0, start, Math.Min(NoiseChunk, rows - start));
+            var sample = train.Next(Math.Min(NoiseChunk, rows - start));
             var (target, mask) = layout.TargetAndMask(sample);
             var (mu, logVar) = network.Encode(sample);
             var output = network.Decode(VaeObjective.Reparameterize(mu, logVar, generator));

@@ -85,6 +85,8 @@ public sealed class ValidationTests
         { "MaskingRate", o => o.MaskingRate = 1 },
         { "MaskingRate", o => o.MaskingRate = -0.1 },
         { "MaskingRate", o => o.MaskingRate = 0.3 }, // without AllowMissingValues
+        { "NumberOfThreads", o => o.NumberOfThreads = 0 },
+        { "DataLoading", o => o.DataLoading = (VaeDataLoading)7 },
     };
 
     [Theory]
@@ -141,6 +143,8 @@ public sealed class ValidationTests
         Assert.Equal((VaeNumericLoss.MeanSquaredError, VaeReconstructionReduction.Sum, 100), (o.NumericLoss, o.Reduction, o.MaxCategories));
         Assert.Null(o.Seed);
         Assert.Null(o.ScoreColumnName);
+        Assert.Equal(VaeDataLoading.Auto, o.DataLoading);
+        Assert.Null(o.NumberOfThreads);
     }
 
     [Fact]
