@@ -24,7 +24,8 @@ internal sealed record ColumnCondition(int Column, int Category, double? Value, 
             var value = Value ?? ((Minimum + Maximum) / 2);
             if (column.Modes is { } modes)
             {
-                modes.Encode(value, span);
+                span[0] = (float)((value - column.Means[0]) / column.Stds[0]);
+                modes.Encode(value, span[1..]);
             }
             else
             {

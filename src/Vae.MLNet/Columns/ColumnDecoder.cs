@@ -18,7 +18,7 @@ internal static class ColumnDecoder
     {
         if (column.Modes is { } modes)
         {
-            return WithinRange(column, 0, modes.Expected(outputs));
+            return WithinRange(column, 0, modes.Expected(outputs[1..]));
         }
 
         var output = outputs[slot];
@@ -40,7 +40,8 @@ internal static class ColumnDecoder
     /// <param name="column">The column.</param>
     /// <param name="slot">The feature (0 for a scalar column).</param>
     /// <param name="outputs">The decoder's outputs for the column's span.</param>
-    /// <param name="noise">The feature's noise level in standard deviations (null: none).</param>
+    /// <param name="noise">The feature's noise level in standard deviations (null: none); for a mode-specific column,
+    /// its place's.</param>
     /// <param name="random">The source of the draws.</param>
     public static double Draw(EncodedColumn column, int slot, ReadOnlySpan<float> outputs, double? noise, Random random)
     {
@@ -49,7 +50,7 @@ internal static class ColumnDecoder
             return random.NextDouble() < Probability(outputs[slot]) ? 1 : 0;
         }
 
-        double standardised = outputs[slot];
+        double standardised = outputs[column.Modes is null ? slot : 1];
         if (noise is { } level)
         {
             standardised += level * Gaussian(random);
@@ -58,7 +59,7 @@ internal static class ColumnDecoder
         double value;
         if (column.Modes is { } modes)
         {
-            var component = modes.DrawComponent(outputs, random);
+            var component = modes.DrawComponent(outputs[1..], random);
             if (modes.IsPoint(component))
             {
                 return modes.Points[component];

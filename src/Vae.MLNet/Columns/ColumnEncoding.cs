@@ -45,7 +45,7 @@ internal sealed class ColumnEncoding
 
     /// <summary>The number of numeric features (the length of the learned log-variance under Gaussian NLL and of the
     /// numeric noise).</summary>
-    public int NumericFeatureCount => Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.ValueCount);
+    public int NumericFeatureCount => Columns.Sum(c => c.NumericFeatures);
 
     /// <summary>Whether missing values are taken (masked out of the loss, flagged to the encoder) or rejected.</summary>
     public bool AllowsMissing => _missingText is not null;

@@ -305,7 +305,7 @@ internal static class ColumnEncodingFitter
                     var observed = _observed.All(n => n > 0);
                     var modes = _sample.Length == 0 ? null
                         : ModeFitter.Fit(_sample.AsSpan(0, (int)Math.Min(_observed[0], _sample.Length)), _decimals[0], force: request.Encoding == VaeNumericEncoding.ModeSpecific);
-                    return new EncodedColumn(request.Name, request.Kind, request.Weight, source, offset, modes is null ? means.Length : 1 + modes.Count, means, stds, [])
+                    return new EncodedColumn(request.Name, request.Kind, request.Weight, source, offset, modes is null ? means.Length : 2 + modes.Count, means, stds, [])
                     {
                         Minimums = observed ? _min.Select(v => (float)v).ToArray() : [],
                         Maximums = observed ? _max.Select(v => (float)v).ToArray() : [],

@@ -69,9 +69,16 @@ internal sealed class EncodedColumn
     /// most 4), or -1 where values have more (empty when unknown).</summary>
     public sbyte[] Decimals { get; init; } = [];
 
-    /// <summary>Numeric: the mode-specific encoding of a scalar column (its span is then the place within the
-    /// component followed by the components' one-hot), or null for plain standardisation.</summary>
+    /// <summary>Numeric: the mode-specific encoding of a scalar column, or null for plain standardisation. Its span
+    /// is then the standardised value, the place within the value's component, and the components' one-hot: the model
+    /// reconstructs the number both as it is (so that the latent code follows its magnitude, as for a standardised
+    /// column) and by its mode (what decoding and generation read, so that point masses and modes come back).</summary>
     public NumericModes? Modes { get; init; }
+
+    /// <summary>The numeric features of the column's span (each with a squared-error or Gaussian term, a learned
+    /// variance and a noise level): a numeric column's values, or a mode-specific column's standardised value and
+    /// place; 0 for other kinds.</summary>
+    public int NumericFeatures => Kind != VaeColumnKind.Numeric ? 0 : Modes is null ? Width : 2;
 
     /// <summary>The values the column holds per row: a numeric or binary column's vector size (1 for a scalar), 1
     /// for a categorical column. Each has one missing-value indicator and, numeric, one noise level.</summary>
@@ -152,7 +159,7 @@ internal sealed class EncodedColumn
         ModelFormat.Check(kind is VaeColumnKind.Numeric or VaeColumnKind.Categorical or VaeColumnKind.Binary, $"column '{name}' has an unknown kind");
         ModelFormat.Check(Enum.IsDefined(source.Item) && source.VectorSize >= 0 && width > 0 && offset >= 0, $"column '{name}' has an invalid type or span");
         ModelFormat.Check(
-            modes is null ? kind == VaeColumnKind.Categorical || width == values : kind == VaeColumnKind.Numeric && !source.IsVector && width == 1 + modes.Count,
+            modes is null ? kind == VaeColumnKind.Categorical || width == values : kind == VaeColumnKind.Numeric && !source.IsVector && width == 2 + modes.Count,
             $"column '{name}' has a span that does not fit its type");
         ModelFormat.Check(kind != VaeColumnKind.Numeric || (means.Length == values && stds.Length == values), $"column '{name}' has inconsistent statistics");
         ModelFormat.Check(kind != VaeColumnKind.Categorical || categories.Length == width, $"column '{name}' has inconsistent categories");

@@ -5,8 +5,8 @@ namespace Vae.MLNet.Columns;
 /// <summary>The mode-specific encoding of a scalar numeric column: its point masses (exact values that a large
 /// share of rows hold) and the Gaussian components of the rest, learned at fit. A value becomes the one-hot of its
 /// component plus its place within the component, (x - mean) / std (0 for a point mass); decoding inverts it. The
-/// column's span in the encoded vector is that place first, then one position per component: the points, then the
-/// Gaussians.</summary>
+/// methods here take the mode part of the column's span (after its standardised value): the place first, then one
+/// position per component, the points, then the Gaussians.</summary>
 /// <remarks>A value is assigned its most likely component, not one drawn from the posterior as TVAE's encoder does:
 /// the encoding stays a function of the value, so the transform is deterministic and training sees what it sees.</remarks>
 internal sealed class NumericModes

@@ -71,8 +71,9 @@ internal sealed class RowEncoder
                             $"lies {Math.Abs(within):G3} standard deviations from the nearest mode learned at fit, beyond the range of a float");
                     }
 
-                    span[0] = (float)within;
-                    span[1 + component] = 1f;
+                    span[0] = (float)((x - column.Means[0]) / column.Stds[0]);
+                    span[1] = (float)within;
+                    span[2 + component] = 1f;
                     break;
                 }
 

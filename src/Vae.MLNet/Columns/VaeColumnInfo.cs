@@ -60,7 +60,8 @@ public sealed class VaeColumnInfo
     public IReadOnlyList<double> PointMasses { get; internal init; } = [];
 
     /// <summary>Mode-specific columns: the Gaussian modes of the values that are no point mass; 0 otherwise. The
-    /// column's <see cref="Width"/> is 1 (the place within the component) plus the point masses and the modes.</summary>
+    /// column's <see cref="Width"/> is 2 (the standardised value and the place within the component) plus the point
+    /// masses and the modes.</summary>
     public int ModeCount { get; internal init; }
 
     /// <summary>The name of the bucket that takes the categories of a text column unseen at fit or beyond the cap. It

@@ -67,7 +67,8 @@ internal static class RowDecoder
 
             var count = column.ValueCount;
             var values = new double[rows * count];
-            var levels = column.Kind == VaeColumnKind.Numeric && noise.Length > 0 ? noise.Slice(numericIndex, count) : default;
+            // A mode-specific column draws with its place's noise (its second numeric feature).
+            var levels = column.Kind == VaeColumnKind.Numeric && noise.Length > 0 ? noise.Slice(numericIndex + (column.Modes is null ? 0 : 1), count) : default;
             for (var r = 0; r < rows; r++)
             {
                 var outputs = decoded.AsSpan((r * width) + column.Offset, column.Width);
@@ -81,7 +82,7 @@ internal static class RowDecoder
                 }
             }
 
-            numericIndex += column.Kind == VaeColumnKind.Numeric ? count : 0;
+            numericIndex += column.NumericFeatures;
             ItemTypes.Invoke(column.Source.Item, new NumberColumn(builder, column, rows, values));
         }
 
@@ -89,12 +90,13 @@ internal static class RowDecoder
     }
 
     /// <summary>The draws a row of an unconditioned column takes from its source: one per category draw and binary
-    /// feature, two per numeric feature when the model has noise levels (a Box-Muller normal), none otherwise.</summary>
+    /// feature, two per numeric value when the model has noise levels (a Box-Muller normal), none otherwise; a
+    /// mode-specific column one more, its component.</summary>
     public static int DrawsPerRow(EncodedColumn column, bool hasNoise) => column.Kind switch
     {
         VaeColumnKind.Categorical => 1,
         VaeColumnKind.Binary => column.Width,
-        _ => hasNoise ? 2 * column.Width : 0,
+        _ => (hasNoise ? 2 * column.ValueCount : 0) + (column.Modes is null ? 0 : 1),
     };
 
     /// <summary>How often a draw outside a conditioned range is drawn again before it is clipped into the range.</summary>

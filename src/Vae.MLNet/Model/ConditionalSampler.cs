@@ -131,7 +131,7 @@ internal sealed class ConditionalSampler(VaeInference inference, ColumnEncoding 
                 }
 
                 case VaeColumnKind.Numeric when column.Modes is { } modes:
-                    sum += ModesLogLikelihood(modes, condition, noise[c], o, integer: column.Source.Item is not (ItemKind.Single or ItemKind.Double));
+                    sum += ModesLogLikelihood(modes, condition, noise[c], o[1..], integer: column.Source.Item is not (ItemKind.Single or ItemKind.Double));
                     break;
 
                 default:
@@ -218,7 +218,8 @@ internal sealed class ConditionalSampler(VaeInference inference, ColumnEncoding 
     /// other kinds).</summary>
     private double NoiseOf(int column)
     {
-        var index = encoding.Columns.Take(column).Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.ValueCount);
+        // A mode-specific column's place is its second numeric feature.
+        var index = encoding.Columns.Take(column).Sum(c => c.NumericFeatures) + (encoding.Columns[column].Modes is null ? 0 : 1);
         return weights.NumericNoise.Length > index && weights.NumericNoise[index] > 0 ? weights.NumericNoise[index] : 1;
     }
 

@@ -47,9 +47,9 @@ internal static class LossKernels
                 var column = encoding.Columns[c];
                 var scale = LossScale(column, reduction);
                 ColumnScales[c] = scale;
-                // A mode-specific column is a numeric feature (the place within the component) followed by a
-                // categorical span (the component).
-                var elements = column.Kind == VaeColumnKind.Categorical ? 0 : column.Modes is null ? column.Width : 1;
+                // A mode-specific column is two numeric features (the standardised value, the place within the
+                // component) followed by a categorical span (the component).
+                var elements = column.Kind == VaeColumnKind.Categorical ? 0 : column.Modes is null ? column.Width : 2;
                 for (var i = 0; i < column.Width; i++)
                 {
                     Scales[column.Offset + i] = scale;
@@ -72,6 +72,14 @@ internal static class LossKernels
                 if (!binary)
                 {
                     numericPositions.AddRange(Enumerable.Range(column.Offset, elements));
+                }
+
+                if (column.Modes is not null)
+                {
+                    // Both features share the column's one indicator: two runs of one.
+                    runs.Add(new ElementRunSpan(column.Offset, 1, indicator, numericStart, false));
+                    runs.Add(new ElementRunSpan(column.Offset + 1, 1, indicator, numericStart + 1, false));
+                    continue;
                 }
 
                 // Joins the previous run when it continues it: same kind, next position, next indicator.

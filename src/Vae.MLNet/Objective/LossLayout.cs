@@ -24,9 +24,9 @@ internal sealed class LossLayout : IDisposable
             switch (column.Kind)
             {
                 case VaeColumnKind.Numeric when column.Modes is not null:
-                    // The place within the component, then the component as a categorical span.
-                    numeric.Add(column.Offset, 1, c, scale);
-                    categorical.Add(new SoftmaxSpan(column.Offset + 1, column.Width - 1, c, scale));
+                    // The standardised value and the place within the component, then the component as a categorical span.
+                    numeric.Add(column.Offset, 2, c, scale);
+                    categorical.Add(new SoftmaxSpan(column.Offset + 2, column.Width - 2, c, scale));
                     break;
                 case VaeColumnKind.Numeric:
                     numeric.Add(column.Offset, column.Width, c, scale);
@@ -104,12 +104,13 @@ internal sealed class LossLayout : IDisposable
         var index = new List<long>();
         foreach (var column in encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric))
         {
-            for (var i = 0; i < column.ValueCount; i++)
+            for (var i = 0; i < column.NumericFeatures; i++)
             {
-                var points = column.Modes?.Points.Length ?? 0;
+                // Only a mode-specific column's place (its second feature) has no meaning on a point mass.
+                var points = i == 1 ? column.Modes?.Points.Length ?? 0 : 0;
                 for (var k = 0; k < slots; k++)
                 {
-                    index.Add(k < points ? column.Offset + 1 + k : Width);
+                    index.Add(k < points ? column.Offset + 2 + k : Width);
                 }
             }
         }

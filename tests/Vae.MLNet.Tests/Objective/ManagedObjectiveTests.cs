@@ -26,7 +26,7 @@ public sealed class ManagedObjectiveTests
         var encoding = MixedEncoding(rng, missing);
         const int rows = 37, latent = 3;
         var x = RandomBatch(rng, encoding, rows);
-        var numericCount = encoding.Columns.Where(c => c.Kind == VaeColumnKind.Numeric).Sum(c => c.Width);
+        var numericCount = encoding.NumericFeatureCount;
         random.manual_seed(seed);
         var output = (randn(rows, encoding.Width) * 2).requires_grad_();
         // The last dimension nearly collapsed (mu ~ 0, log-variance 0), so free bits floor it and stop its gradient.
@@ -147,7 +147,18 @@ public sealed class ManagedObjectiveTests
             offset += width;
         }
 
-        return new ColumnEncoding(columns, missing ? [""] : null);
+        // A mode-specific column: its standardised value, its place, and a point mass and two modes.
+        var modes = new NumericModes([0], [0.6, 0.4], [1, 5], [0.5, 2]);
+        columns.Insert(rng.Next(columns.Count + 1), new EncodedColumn("gain", VaeColumnKind.Numeric, 1.5, new SourceType(ItemKind.Single, default, 0, 0), 0, 2 + modes.Count, [0], [1], []) { Modes = modes });
+        var placed = new List<EncodedColumn>();
+        offset = 0;
+        foreach (var column in columns)
+        {
+            placed.Add(new EncodedColumn(column.Name, column.Kind, column.Weight, column.Source, offset, column.Width, column.Means, column.Stds, column.Categories) { Modes = column.Modes });
+            offset += column.Width;
+        }
+
+        return new ColumnEncoding(placed, missing ? [""] : null);
     }
 
     /// <summary>An encoder-input batch: standardised numbers, 0/1 (and fractional) binaries, one-hot categories; with
@@ -162,6 +173,23 @@ public sealed class ManagedObjectiveTests
             {
                 var column = encoding.Columns[c];
                 var isMissing = encoding.AllowsMissing && rng.NextDouble() < 0.2;
+                if (column.Modes is { } modes)
+                {
+                    if (isMissing)
+                    {
+                        row[encoding.IndicatorOffsets[c]] = 1;
+                    }
+                    else
+                    {
+                        row[column.Offset] = (float)(rng.NextDouble() * 4) - 2;
+                        var component = rng.Next(modes.Count);
+                        row[column.Offset + 1] = modes.IsPoint(component) ? 0 : (float)(rng.NextDouble() * 4) - 2;
+                        row[column.Offset + 2 + component] = 1;
+                    }
+
+                    continue;
+                }
+
                 if (column.Kind == VaeColumnKind.Categorical)
                 {
                     if (isMissing)

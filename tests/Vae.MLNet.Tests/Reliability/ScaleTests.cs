@@ -110,7 +110,7 @@ public sealed class ScaleTests(ITestOutputHelper output) : IDisposable
         // Each text column shows 4 of its 5 values, plus the other bucket; a numeric column one feature, or its place
         // and components where its values have several modes.
         Assert.All(model.Columns.Skip(Numeric).Take(Text), c => Assert.Equal(5, c.Width));
-        Assert.All(model.Columns.Take(Numeric), c => Assert.Equal(c.NumericEncoding == VaeNumericEncoding.Standardize ? 1 : 1 + c.PointMasses.Count + c.ModeCount, c.Width));
+        Assert.All(model.Columns.Take(Numeric), c => Assert.Equal(c.NumericEncoding == VaeNumericEncoding.Standardize ? 1 : 2 + c.PointMasses.Count + c.ModeCount, c.Width));
         Assert.Equal(model.Columns.Take(Numeric).Sum(c => c.Width) + (Text * 5) + Flags, model.Weights.InputWidth);
         Assert.Equal(1000, model.TrainingHistory[^1].ReconstructionByColumn.Count);
         Assert.All(model.TrainingHistory[^1].ReconstructionByColumn.Values, v => Assert.True(double.IsFinite(v)));
