@@ -14,7 +14,8 @@ internal static class ColumnEncodingGraph
     /// Anything else (a new encoding) is not exportable.</summary>
     public static bool CanEncode(EncodedColumn column) => column.Kind switch
     {
-        VaeColumnKind.Numeric => column.Source.Item is not (ItemKind.Text or ItemKind.Key)
+        // A mode-specific column (its component and place) has no graph yet: the export stops instead.
+        VaeColumnKind.Numeric => column.Modes is null && column.Source.Item is not (ItemKind.Text or ItemKind.Key)
             && column.Width == column.Source.ItemCount && column.Means.Length == column.Width && column.Stds.Length == column.Width
             && (column.Minimums.Length == 0 || column.Minimums.Length == column.Width),
         VaeColumnKind.Binary => column.Source.Item is not (ItemKind.Text or ItemKind.Key) && column.Width == column.Source.ItemCount,

@@ -25,6 +25,8 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         options.ColumnErrorsColumnName = "Errors";
         options.ReconstructedColumnSuffix = "Rec";
         options.Epochs = 3;
+        // Mode-specific columns do not export (AnEncodingTheExportDoesNotKnowStopsTheExport...).
+        options.NumericEncoding = VaeNumericEncoding.Standardize;
         return options;
     }
 
@@ -170,6 +172,14 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         Assert.False(VaeOnnxExport.CanExport(changed.Inference));
         var error = Assert.ThrowsAny<Exception>(() => OnnxAgreement.Export(ml, changed, data));
         Assert.Contains("can not be fully converted", error.Message);
+
+        // A mode-specific column: no graph for it yet, so the export stops the same way.
+        var options = AllOutputs(TrainedModelFixture.Options());
+        options.NumericEncoding = VaeNumericEncoding.ModeSpecific;
+        var moded = ml.Transforms.VariationalAutoencoder(options).Fit(data);
+        Assert.Contains(moded.Encoding.Columns, c => c.Modes is not null);
+        Assert.False(VaeOnnxExport.CanExport(moded.Inference));
+        Assert.Contains("can not be fully converted", Assert.ThrowsAny<Exception>(() => OnnxAgreement.Export(ml, moded, data)).Message);
     }
 
     [Fact]
