@@ -4,7 +4,8 @@ namespace Vae.MLNet.Columns;
 /// first (values that at least <see cref="PointShare"/> of the sample hold), then a 1-D Gaussian mixture of the
 /// rest by expectation-maximisation, with as many components (up to <see cref="MaxComponents"/>) as the Bayesian
 /// information criterion asks for, and components below <see cref="MinWeight"/> dropped (RDT's
-/// ClusterBasedNormalizer, which TVAE uses, keeps at most 10 above 0.005). Deterministic: the mixture starts from
+/// ClusterBasedNormalizer, which TVAE uses, keeps at most 10 above 0.005). The automatic choice takes modes where there
+/// is a point mass, or where the values fall clearly into several modes (<see cref="MaxAssignmentEntropy"/>). Deterministic: the mixture starts from
 /// the sample's quantiles, so no seed is needed beyond the sample's.</summary>
 internal static class ModeFitter
 {
@@ -26,6 +27,12 @@ internal static class ModeFitter
     public const double MinWeight = 0.005;
 
     private const int MaxIterations = 200;
+
+    /// <summary>The automatic choice takes modes without a point mass only where the values fall clearly into them:
+    /// the mean entropy of a value's component, given the value, at most this (nats). Overlapping components (a
+    /// skewed hump that BIC splits, or two groups a standard deviation or so apart) leave each value's component
+    /// uncertain: its one-hot would then be noise to the model, and one Gaussian describes the column as well.</summary>
+    public const double MaxAssignmentEntropy = 0.2;
 
     /// <summary>Fits the modes of a sample. Returns null when the sample shows neither a point mass nor more than one
     /// component, so plain standardisation describes the column as well (the automatic choice).</summary>
@@ -65,7 +72,7 @@ internal static class ModeFitter
             mixture = Select(rest, floor);
         }
 
-        if (!force && points.Length == 0 && mixture.Weights.Length == 1)
+        if (!force && points.Length == 0 && (mixture.Weights.Length == 1 || AssignmentEntropy(rest, mixture) > MaxAssignmentEntropy))
         {
             return null;
         }
@@ -191,6 +198,38 @@ internal static class ModeFitter
         // Up to the constant -n ln(sqrt(2 pi)), which every K shares.
         var parameters = (3 * k) - 1;
         return new Mixture(weights, means, stds, (-2 * logLikelihood) + (parameters * Math.Log(n)));
+    }
+
+    /// <summary>The mean over the values of the entropy of their component's posterior (nats).</summary>
+    internal static double AssignmentEntropy(double[] values, Mixture mixture)
+    {
+        var k = mixture.Weights.Length;
+        Span<double> log = stackalloc double[k];
+        double total = 0;
+        foreach (var x in values)
+        {
+            var max = double.NegativeInfinity;
+            for (var j = 0; j < k; j++)
+            {
+                var d = (x - mixture.Means[j]) / mixture.Stds[j];
+                log[j] = Math.Log(mixture.Weights[j]) - Math.Log(mixture.Stds[j]) - (0.5 * d * d);
+                max = Math.Max(max, log[j]);
+            }
+
+            double sum = 0;
+            for (var j = 0; j < k; j++)
+            {
+                sum += Math.Exp(log[j] - max);
+            }
+
+            for (var j = 0; j < k; j++)
+            {
+                var p = Math.Exp(log[j] - max) / sum;
+                total -= p > 0 ? p * Math.Log(p) : 0;
+            }
+        }
+
+        return total / values.Length;
     }
 
     private static double Deviation(double[] values)
