@@ -13,7 +13,7 @@
 // Expected output (built-in table; figures vary a little by machine):
 //   epoch 1: loss=... recon=... kl=... beta=1 active=2 (0.1s)
 //   ...
-//   quickstart: vae-accuracy=0.9x pca-accuracy=0.xx raw-accuracy=0.9x
+//   quickstart: vae-accuracy=0.9x pca-accuracy=0.xx raw-accuracy=0.9x vae-lightgbm-accuracy=... (SDCA, then LightGBM)
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -26,6 +26,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string? csvPath = null, labelColumn, outputFolder;
 string[] ignored;
 int epochs, latentSize;
+(double Vae, double Pca, double Raw) lightGbm = default;
 try
 {
     var options = ExampleArgs.Parse(args);
@@ -109,7 +110,7 @@ int BuiltIn()
 
     var latent = scored.GetColumn<float[]>("Latent").Zip(scored.GetColumn<string>(nameof(Person.Segment)), (z, s) => (z[0], z.Length > 1 ? z[1] : 0f, s)).ToArray();
     WritePlots(model, latent, "hidden segment");
-    Console.WriteLine($"quickstart: vae-accuracy={vaeAccuracy:F2} pca-accuracy={pcaAccuracy:F2} raw-accuracy={rawAccuracy:F2}");
+    Console.WriteLine($"quickstart: vae-accuracy={vaeAccuracy:F2} pca-accuracy={pcaAccuracy:F2} raw-accuracy={rawAccuracy:F2} vae-lightgbm-accuracy={lightGbm.Vae:F2} pca-lightgbm-accuracy={lightGbm.Pca:F2} raw-lightgbm-accuracy={lightGbm.Raw:F2}");
     return 0;
 }
 
@@ -173,7 +174,7 @@ int Csv(string path)
             .Append(ml.Transforms.Concatenate("Raw", numeric.Concat(text.Select(t => t + "OneHot")).ToArray()))
             .Append(ml.Transforms.NormalizeMeanVariance("Raw"));
         var (vaeAccuracy, pcaAccuracy, rawAccuracy) = Compare(trainSet, testSet, chain, raw, labelColumn, labelColumn);
-        summary = $"quickstart: vae-accuracy={vaeAccuracy:F2} pca-accuracy={pcaAccuracy:F2} raw-accuracy={rawAccuracy:F2}";
+        summary = $"quickstart: vae-accuracy={vaeAccuracy:F2} pca-accuracy={pcaAccuracy:F2} raw-accuracy={rawAccuracy:F2} vae-lightgbm-accuracy={lightGbm.Vae:F2} pca-lightgbm-accuracy={lightGbm.Pca:F2} raw-lightgbm-accuracy={lightGbm.Raw:F2}";
     }
     else
     {
@@ -218,27 +219,40 @@ void PrintFit(VariationalAutoencoderTransformer model)
 
 // Predict a class from three feature sets of the same rows with the same classifier. Each feature transformer is
 // fitted on the training rows only.
+// Two classifiers: SDCA (linear, the summary line's figures) and LightGBM (trees).
 (double Vae, double Pca, double Raw) Compare(IDataView trainSet, IDataView testSet, ITransformer vaeModel, IEstimator<ITransformer> raw, string classColumn, string what)
 {
-    double Accuracy(ITransformer features, string featureColumn)
+    double Accuracy(ITransformer features, string featureColumn, bool trees)
     {
-        var classifier = ml.Transforms.Conversion.MapValueToKey("Label", classColumn)
-            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", featureColumn));
+        IEstimator<ITransformer> trainer = trees
+            ? ml.MulticlassClassification.Trainers.LightGbm("Label", featureColumn)
+            : ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("Label", featureColumn);
+        var classifier = ml.Transforms.Conversion.MapValueToKey("Label", classColumn).Append(trainer);
         var fitted = classifier.Fit(features.Transform(trainSet));
         return ml.MulticlassClassification.Evaluate(fitted.Transform(features.Transform(testSet))).MicroAccuracy;
     }
 
     var rawModel = raw.Fit(trainSet);
     var rawSize = ((VectorDataViewType)rawModel.GetOutputSchema(trainSet.Schema)["Raw"].Type).Size;
-    var vaeAccuracy = Accuracy(vaeModel, "Latent");
-    var pcaAccuracy = Accuracy(raw.Append(ml.Transforms.ProjectToPrincipalComponents("Pca", "Raw", rank: latentSize, seed: 1)).Fit(trainSet), "Pca");
-    var rawAccuracy = Accuracy(rawModel, "Raw");
+    var vaeSdca = Accuracy(vaeModel, "Latent", trees: false);
+    var pcaModel = raw.Append(ml.Transforms.ProjectToPrincipalComponents("Pca", "Raw", rank: latentSize, seed: 1)).Fit(trainSet);
+    var sets = new (string Name, ITransformer Model, string Column)[]
+    {
+        ($"VAE latent mean, {latentSize} features", vaeModel, "Latent"),
+        ($"PCA, {latentSize} components", pcaModel, "Pca"),
+        ($"all raw columns, {rawSize} features", rawModel, "Raw"),
+    };
+    var sdca = new[] { vaeSdca, Accuracy(pcaModel, "Pca", trees: false), Accuracy(rawModel, "Raw", trees: false) };
+    var accuracies = sets.Select((s, i) => (Sdca: sdca[i], Trees: Accuracy(s.Model, s.Column, trees: true))).ToArray();
     Console.WriteLine();
-    Console.WriteLine($"Predicting {what} (test rows, SDCA):");
-    Console.WriteLine($"  VAE latent mean, {latentSize} features".PadRight(33) + $"{vaeAccuracy:F3}");
-    Console.WriteLine($"  PCA, {latentSize} components".PadRight(33) + $"{pcaAccuracy:F3}");
-    Console.WriteLine($"  all raw columns, {rawSize} features".PadRight(33) + $"{rawAccuracy:F3}");
-    return (vaeAccuracy, pcaAccuracy, rawAccuracy);
+    Console.WriteLine($"Predicting {what} (test rows, accuracy):".PadRight(33) + "   SDCA  LightGBM");
+    for (var i = 0; i < sets.Length; i++)
+    {
+        Console.WriteLine($"  {sets[i].Name}".PadRight(33) + $"{accuracies[i].Sdca,7:F3}{accuracies[i].Trees,10:F3}");
+    }
+
+    lightGbm = (accuracies[0].Trees, accuracies[1].Trees, accuracies[2].Trees);
+    return (accuracies[0].Sdca, accuracies[1].Sdca, accuracies[2].Sdca);
 }
 
 void WritePlots(VariationalAutoencoderTransformer model, IReadOnlyList<(float X, float Y, string Label)> latent, string colouredBy)
