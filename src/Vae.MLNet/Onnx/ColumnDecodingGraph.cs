@@ -20,6 +20,24 @@ internal static class ColumnDecodingGraph
         var hint = $"{column.Name}.Decoded";
         switch (column.Kind)
         {
+            case VaeColumnKind.Numeric when column.Modes is { } modes:
+            {
+                // The components' values at the decoded place, weighted by the softmax of their logits, in double,
+                // as NumericModes.Expected; then within the range seen at fit.
+                var place = graph.Cast(graph.Columns(decoded, [column.Offset + 1], hint + ".Place"), typeof(double), hint + ".PlaceDouble");
+                var logits = graph.Cast(graph.Columns(decoded, Enumerable.Range(column.Offset + 2, modes.Count), hint + ".Logits"), typeof(double), hint + ".LogitsDouble");
+                var shifted = graph.Op("Sub", hint + ".Shifted", logits, graph.Reduce("ReduceMax", logits, hint + ".Max"));
+                var p = graph.Op("Exp", hint + ".Exp", shifted);
+                var slopes = Enumerable.Range(0, modes.Count).Select(k => modes.IsPoint(k) ? 0 : modes.Stds[k - modes.Points.Length]).ToArray();
+                var offsets = Enumerable.Range(0, modes.Count).Select(k => modes.IsPoint(k) ? modes.Points[k] : modes.Means[k - modes.Points.Length]).ToArray();
+                var values = graph.Op("Add", hint + ".Values", graph.Op("Mul", hint + ".Spread", place, graph.Doubles(slopes, hint + ".Slopes")), graph.Doubles(offsets, hint + ".Offsets"));
+                var weighted = graph.RowSum(graph.Op("Mul", hint + ".Weighted", p, values), hint + ".WeightedSum");
+                var value = graph.Op("Div", hint + ".Value", weighted, graph.RowSum(p, hint + ".Total"));
+                var (low, high) = column.Minimums.Length > 0 ? ((double)column.Minimums[0], (double)column.Maximums[0]) : (float.MinValue, (double)float.MaxValue);
+                var clipped = graph.Op("Max", hint + ".Clipped", graph.Op("Min", hint + ".Below", value, graph.Double(high, hint + ".Maximum")), graph.Double(low, hint + ".Minimum"));
+                return ToItem(graph, column.Source.Item, clipped, hint);
+            }
+
             case VaeColumnKind.Numeric:
             {
                 var output = graph.Cast(graph.Columns(decoded, Enumerable.Range(column.Offset, column.Width), hint + ".Output"), typeof(double), hint + ".Double");

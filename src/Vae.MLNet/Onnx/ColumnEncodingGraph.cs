@@ -14,8 +14,10 @@ internal static class ColumnEncodingGraph
     /// Anything else (a new encoding) is not exportable.</summary>
     public static bool CanEncode(EncodedColumn column) => column.Kind switch
     {
-        // A mode-specific column (its component and place) has no graph yet: the export stops instead.
-        VaeColumnKind.Numeric => column.Modes is null && column.Source.Item is not (ItemKind.Text or ItemKind.Key)
+        VaeColumnKind.Numeric when column.Modes is not null => column.Source.Item is not (ItemKind.Text or ItemKind.Key)
+            && !column.Source.IsVector && column.Width == 2 + column.Modes.Count && column.Means.Length == 1 && column.Stds.Length == 1
+            && (column.Minimums.Length == 0 || column.Minimums.Length == 1),
+        VaeColumnKind.Numeric => column.Source.Item is not (ItemKind.Text or ItemKind.Key)
             && column.Width == column.Source.ItemCount && column.Means.Length == column.Width && column.Stds.Length == column.Width
             && (column.Minimums.Length == 0 || column.Minimums.Length == column.Width),
         VaeColumnKind.Binary => column.Source.Item is not (ItemKind.Text or ItemKind.Key) && column.Width == column.Source.ItemCount,
@@ -59,6 +61,7 @@ internal static class ColumnEncodingGraph
             var hint = $"{column.Name}.Encoded";
             (features[c], missing[c]) = column.Kind switch
             {
+                VaeColumnKind.Numeric when column.Modes is not null => Modes(graph, column, inputs[c], encoding.AllowsMissing, hint),
                 VaeColumnKind.Numeric => Numeric(graph, column, inputs[c], encoding.AllowsMissing, hint),
                 VaeColumnKind.Binary => Binary(graph, column, inputs[c], encoding.AllowsMissing, hint),
                 VaeColumnKind.Categorical => Categorical(graph, column, inputs[c], encoding, hint),
@@ -100,6 +103,58 @@ internal static class ColumnEncodingGraph
         }
 
         return FillMissing(graph, column, input, standardised, allowMissing, hint);
+    }
+
+    /// <summary>A mode-specific column as RowEncoder encodes it, in double: the standardised value; the component
+    /// (the first point mass the value equals, else the first Gaussian of the highest log weight minus log deviation
+    /// minus half the squared distance) and the place within it; then the component's one-hot. With missing values
+    /// allowed, a missing value (NaN; never, for a type without NaN) is all zeros, flagged by one indicator.</summary>
+    private static (string Features, string? Missing) Modes(OnnxGraph graph, EncodedColumn column, string input, bool allowMissing, string hint)
+    {
+        var modes = column.Modes!;
+        var x = graph.Cast(input, typeof(double), hint + ".Double");
+        var standardised = graph.Cast(
+            graph.Op("Div", hint + ".Divided", graph.Op("Sub", hint + ".Centred", x, graph.Double(column.Means[0], hint + ".Mean")), graph.Double(column.Stds[0], hint + ".Std")),
+            typeof(float), hint + ".Standardised");
+
+        var distance = graph.Op("Div", hint + ".Distance", graph.Op("Sub", hint + ".FromModes", x, graph.Doubles(modes.Means, hint + ".ModeMeans")), graph.Doubles(modes.Stds, hint + ".ModeStds"));
+        var halfSquare = graph.Op("Mul", hint + ".HalfSquare", graph.Op("Mul", hint + ".Square", distance, distance), graph.Double(0.5, hint + ".Half"));
+        var logPrior = modes.Weights.Select((w, k) => Math.Log(Math.Max(w, 1e-300)) - Math.Log(modes.Stds[k])).ToArray();
+        var scores = graph.Op("Sub", hint + ".Scores", graph.Doubles(logPrior, hint + ".LogPrior"), halfSquare);
+        var gaussian = graph.Op("ArgMax", hint + ".Gaussian", [scores], n =>
+        {
+            n.AddAttribute("axis", 1L);
+            n.AddAttribute("keepdims", 1L);
+        });
+        var mean = graph.Op("Gather", hint + ".ItsMean", [graph.Doubles(modes.Means, hint + ".GatherMeans"), gaussian], n => n.AddAttribute("axis", 0L));
+        var std = graph.Op("Gather", hint + ".ItsStd", [graph.Doubles(modes.Stds, hint + ".GatherStds"), gaussian], n => n.AddAttribute("axis", 0L));
+        var within = graph.Op("Div", hint + ".Within", graph.Op("Sub", hint + ".FromItsMean", x, mean), std);
+        var points = modes.Points.Length;
+        var component = graph.Op("Add", hint + ".Component", gaussian, graph.Long(points, hint + ".PointCount"));
+        if (points > 0)
+        {
+            var equal = graph.Indicator(graph.Op("Equal", hint + ".IsPoint", x, graph.Doubles(modes.Points, hint + ".Points")), hint + ".PointIndicators");
+            var onPoint = graph.Op("Greater", hint + ".OnPoint", graph.Reduce("ReduceMax", equal, hint + ".AnyPoint"), graph.Float(0f, hint + ".NoPoint"));
+            var point = graph.Op("ArgMax", hint + ".Point", [equal], n =>
+            {
+                n.AddAttribute("axis", 1L);
+                n.AddAttribute("keepdims", 1L);
+            });
+            component = graph.Op("Where", hint + ".ComponentOrPoint", onPoint, point, component);
+            within = graph.Op("Where", hint + ".WithinOrZero", onPoint, graph.Double(0, hint + ".ZeroPlace"), within);
+        }
+
+        var positions = graph.Longs(Enumerable.Range(0, modes.Count).Select(p => (long)p).ToArray(), hint + ".Positions");
+        var oneHot = graph.Indicator(graph.Op("Equal", hint + ".IsComponent", component, positions), hint + ".OneHot");
+        var features = graph.Concat([standardised, graph.Cast(within, typeof(float), hint + ".Place"), oneHot], hint + ".Parts");
+        if (!allowMissing)
+        {
+            return (features, null);
+        }
+
+        // One indicator for the column (a type without NaN: never missing).
+        var missing = graph.Op("IsNaN", hint + ".Missing", x);
+        return (graph.Op("Where", hint, missing, graph.Float(0f, hint + ".Zero"), features), missing);
     }
 
     private static (string Features, string? Missing) Binary(OnnxGraph graph, EncodedColumn column, string input, bool allowMissing, string hint)

@@ -31,6 +31,25 @@ internal static class LossGraph
             string terms;
             switch (column.Kind)
             {
+                case VaeColumnKind.Numeric when column.Modes is not null:
+                {
+                    // The standardised value and the place (squared error or Gaussian NLL, masked by the column's
+                    // one indicator), plus the cross-entropy of the component.
+                    var numbers = graph.Columns(output, [0, 1], hint + ".NumericOutput");
+                    var numberTargets = graph.Columns(target, [0, 1], hint + ".NumericTarget");
+                    var numericTerms = NumericTerms(graph, weights, gaussian, numbers, numberTargets, numericStart, 2, hint);
+                    numericStart += gaussian ? 2 : 0;
+                    if (inputs.Indicators[c] is { } seen)
+                    {
+                        numericTerms = graph.Op("Mul", hint + ".Masked", numericTerms, graph.Op("Sub", hint + ".Observed", graph.Float(1f, hint + ".One"), seen));
+                    }
+
+                    var componentRange = Enumerable.Range(2, column.Width - 2).ToArray();
+                    var cross = CrossEntropy(graph, graph.Columns(output, componentRange, hint + ".Logits"), graph.Columns(target, componentRange, hint + ".OneHot"), hint + ".Component");
+                    losses[c] = graph.Op("Mul", hint, graph.Op("Add", hint + ".Both", graph.RowSum(numericTerms, hint + ".Sum"), cross), scale);
+                    continue;
+                }
+
                 case VaeColumnKind.Numeric when gaussian:
                 {
                     // 0.5 ((o - t)^2 exp(-lv) + lv + ln 2 pi), lv the learned log-variance clamped as in training.
@@ -92,6 +111,36 @@ internal static class LossGraph
         }
 
         return losses;
+    }
+
+    /// <summary>Squared error, or under Gaussian NLL 0.5 ((o - t)^2 exp(-lv) + lv + ln 2 pi) with the learned
+    /// log-variance of numeric features [start, start + count) clamped as in training.</summary>
+    private static string NumericTerms(OnnxGraph graph, VaeWeights weights, bool gaussian, string output, string target, int start, int count, string hint)
+    {
+        var difference = graph.Op("Sub", hint + ".Difference", output, target);
+        var squared = graph.Op("Mul", hint + ".Squared", difference, difference);
+        if (!gaussian)
+        {
+            return squared;
+        }
+
+        var logVar = weights.NumericLogVar.AsSpan(start, count).ToArray()
+            .Select(v => (float)Math.Clamp(v, LossKernels.NumericLogVarMin, LossKernels.NumericLogVarMax)).ToArray();
+        var scaled = graph.Op("Mul", hint + ".Scaled", squared, graph.Floats(logVar.Select(v => MathF.Exp(-v)).ToArray(), hint + ".InverseVariance"));
+        var withLogVar = graph.Op("Add", hint + ".WithLogVariance", scaled, graph.Floats(logVar.Select(v => v + (float)LossKernels.Log2Pi).ToArray(), hint + ".LogNormaliser"));
+        return graph.Op("Mul", hint + ".Terms", withLogVar, graph.Float(0.5f, hint + ".Half"));
+    }
+
+    /// <summary>-sum t (o - logsumexp o) = mass (max + log sum exp(o - max)) - sum t o, as [rows, 1]; an all-zero
+    /// (missing) target gives 0.</summary>
+    private static string CrossEntropy(OnnxGraph graph, string output, string target, string hint)
+    {
+        var max = graph.Reduce("ReduceMax", output, hint + ".Max");
+        var exponentials = graph.Op("Exp", hint + ".Exp", graph.Op("Sub", hint + ".Shifted", output, max));
+        var logSumExp = graph.Op("Add", hint + ".LogSumExp", max, graph.Op("Log", hint + ".Log", graph.RowSum(exponentials, hint + ".Total")));
+        var mass = graph.RowSum(target, hint + ".Mass");
+        var dot = graph.RowSum(graph.Op("Mul", hint + ".Product", target, output), hint + ".Dot");
+        return graph.Op("Sub", hint + ".Unscaled", graph.Op("Mul", hint + ".Normaliser", mass, logSumExp), dot);
     }
 
     /// <summary>Per row, sum over latent dimensions of max(0, KL(N(mu, exp(lv)) || N(0, 1))), in double, as [rows, 1]

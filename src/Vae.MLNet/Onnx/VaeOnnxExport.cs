@@ -39,7 +39,9 @@ internal sealed class VaeOnnxExport(VaeMapper mapper) : ISaveAsOnnx
     {
         var encoding = mapper.Encoding;
         var outputs = mapper.Outputs;
-        var rounding = outputs.Any(o => o.Spec.IsPerColumn && ColumnDecodingGraph.NeedsRounding(encoding.Columns[o.EncodingColumn]));
+        // Round (decoded integers) and Equal on doubles (a mode-specific column's point masses) need opset 11.
+        var rounding = outputs.Any(o => o.Spec.IsPerColumn && ColumnDecodingGraph.NeedsRounding(encoding.Columns[o.EncodingColumn]))
+            || encoding.Columns.Any(c => c.Modes is { Points.Length: > 0 });
         ctx.CheckOpSetVersion(rounding ? RoundingOpSet : OpSet, "VariationalAutoencoder");
 
         var schema = mapper.OutputSchema;
