@@ -62,6 +62,9 @@ internal static class ColumnEncodingFitter
             throw new InvalidOperationException("The training data has no rows; a variational autoencoder needs at least one.");
         }
 
+        // The mode-specific columns' mixtures, one column per core (each is deterministic on its own sample).
+        Parallel.For(0, stats.Length, c => stats[c].FitModes());
+
         var columns = new EncodedColumn[requests.Count];
         var offset = 0;
         for (var c = 0; c < columns.Length; c++)
@@ -284,6 +287,18 @@ internal static class ColumnEncodingFitter
             return -1;
         }
 
+        private NumericModes? _modes;
+
+        /// <summary>Fits the column's modes from its sample, where it has one (a scalar numeric column whose encoding
+        /// is not <see cref="VaeNumericEncoding.Standardize"/>).</summary>
+        public void FitModes()
+        {
+            if (_sample.Length > 0)
+            {
+                _modes = ModeFitter.Fit(_sample.AsSpan(0, (int)Math.Min(_observed[0], _sample.Length)), _decimals[0], force: request.Encoding == VaeNumericEncoding.ModeSpecific);
+            }
+        }
+
         public EncodedColumn Build(DataViewSchema.Column column, int offset, int maxCategories)
         {
             var source = request.Source;
@@ -303,8 +318,7 @@ internal static class ColumnEncodingFitter
                     }
 
                     var observed = _observed.All(n => n > 0);
-                    var modes = _sample.Length == 0 ? null
-                        : ModeFitter.Fit(_sample.AsSpan(0, (int)Math.Min(_observed[0], _sample.Length)), _decimals[0], force: request.Encoding == VaeNumericEncoding.ModeSpecific);
+                    var modes = _modes;
                     return new EncodedColumn(request.Name, request.Kind, request.Weight, source, offset, modes is null ? means.Length : 2 + modes.Count, means, stds, [])
                     {
                         Minimums = observed ? _min.Select(v => (float)v).ToArray() : [],

@@ -26,7 +26,7 @@ internal static class ModeFitter
     /// <summary>Components below this weight are dropped.</summary>
     public const double MinWeight = 0.005;
 
-    private const int MaxIterations = 100;
+    private const int MaxIterations = 200;
 
     /// <summary>The automatic choice takes modes without a point mass only where the values fall clearly into them:
     /// the mean entropy of a value's component, given the value, at most this (nats). Overlapping components (a
@@ -104,21 +104,13 @@ internal static class ModeFitter
         return found.OrderByDescending(p => p.Count).ThenBy(p => p.Value).Take(MaxPoints).Select(p => p.Value).ToArray();
     }
 
-    /// <summary>The values the number of components is chosen on: every k-th of the sorted sample (its quantiles),
-    /// so that choosing costs a fifth of fitting the chosen mixture to the whole sample.</summary>
-    public const int SelectionSize = 2_000;
-
-    /// <summary>The mixture of 1, 2, ... components with the lowest BIC (chosen on at most
-    /// <see cref="SelectionSize"/> of the values; stops at the first count that does not improve), then fitted to every
-    /// value.</summary>
+    /// <summary>The mixture of 1, 2, ... components with the lowest BIC; stops at the first that does not improve.</summary>
     internal static Mixture Select(double[] sorted, double floor)
     {
-        var step = Math.Max(1, sorted.Length / SelectionSize);
-        var chosenOn = step == 1 ? sorted : Enumerable.Range(0, sorted.Length / step).Select(i => sorted[(i * step) + (step / 2)]).ToArray();
-        var best = Em(chosenOn, 1, floor);
-        for (var k = 2; k <= MaxComponents && k <= chosenOn.Length; k++)
+        var best = Em(sorted, 1, floor);
+        for (var k = 2; k <= MaxComponents && k <= sorted.Length; k++)
         {
-            var next = Em(chosenOn, k, floor);
+            var next = Em(sorted, k, floor);
             if (!(next.Bic < best.Bic))
             {
                 break;
@@ -127,7 +119,7 @@ internal static class ModeFitter
             best = next;
         }
 
-        return (step == 1 ? best : Em(sorted, best.Weights.Length, floor)).Prune();
+        return best.Prune();
     }
 
     /// <summary>EM for a K-component 1-D Gaussian mixture, started at the sample's quantiles.</summary>
@@ -148,11 +140,18 @@ internal static class ModeFitter
         var resp = new double[k];
         var logLikelihood = double.NegativeInfinity;
         var (sw, sx, sxx) = (new double[k], new double[k], new double[k]);
+        var logPrior = new double[k];
         for (var iteration = 0; iteration < MaxIterations; iteration++)
         {
             Array.Clear(sw);
             Array.Clear(sx);
             Array.Clear(sxx);
+            for (var j = 0; j < k; j++)
+            {
+                // Once per iteration, not per value: the same numbers, a third of the transcendental calls.
+                logPrior[j] = Math.Log(Math.Max(weights[j], 1e-300)) - Math.Log(stds[j]);
+            }
+
             double total = 0;
             foreach (var x in sorted)
             {
@@ -160,7 +159,7 @@ internal static class ModeFitter
                 for (var j = 0; j < k; j++)
                 {
                     var d = (x - means[j]) / stds[j];
-                    resp[j] = Math.Log(Math.Max(weights[j], 1e-300)) - Math.Log(stds[j]) - (0.5 * d * d);
+                    resp[j] = logPrior[j] - (0.5 * d * d);
                     max = Math.Max(max, resp[j]);
                 }
 
@@ -197,8 +196,7 @@ internal static class ModeFitter
 
             var improved = total - logLikelihood;
             logLikelihood = total;
-            // A tenth of a nat over the sample: far below the BIC differences that choose K (3 ln n per component).
-            if (improved < 0.1)
+            if (improved < 1e-7 * n)
             {
                 break;
             }
@@ -214,6 +212,12 @@ internal static class ModeFitter
     {
         var k = mixture.Weights.Length;
         Span<double> log = stackalloc double[k];
+        Span<double> logPrior = stackalloc double[k];
+        for (var j = 0; j < k; j++)
+        {
+            logPrior[j] = Math.Log(mixture.Weights[j]) - Math.Log(mixture.Stds[j]);
+        }
+
         double total = 0;
         foreach (var x in values)
         {
@@ -221,7 +225,7 @@ internal static class ModeFitter
             for (var j = 0; j < k; j++)
             {
                 var d = (x - mixture.Means[j]) / mixture.Stds[j];
-                log[j] = Math.Log(mixture.Weights[j]) - Math.Log(mixture.Stds[j]) - (0.5 * d * d);
+                log[j] = logPrior[j] - (0.5 * d * d);
                 max = Math.Max(max, log[j]);
             }
 
