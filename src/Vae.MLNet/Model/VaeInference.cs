@@ -48,21 +48,22 @@ internal sealed class VaeInference
     /// <summary>Scratch buffers for batches of up to <paramref name="capacity"/> rows.</summary>
     public Workspace CreateWorkspace(int capacity) => new(capacity, _weights.MaxWidth, _weights.OutputWidth, _encoding.Columns.Count, _layout.PaddedCategoricalWidth);
 
-    /// <summary>heads (rows x 2 latent) = [mu, log-variance] of each encoded row.</summary>
-    public void Encode(ReadOnlySpan<float> x, int rows, Span<float> heads, Workspace workspace)
+    /// <summary>heads (rows x 2 latent) = [mu, log-variance] of each encoded row; the kernels split a large batch over
+    /// the processors unless <paramref name="parallel"/> is false.</summary>
+    public void Encode(ReadOnlySpan<float> x, int rows, Span<float> heads, Workspace workspace, bool parallel = true)
     {
         var current = x.Slice(0, rows * _weights.InputWidth);
         var useA = true;
         foreach (var layer in _weights.Encoder)
         {
             var next = (useA ? workspace.A : workspace.B).AsSpan(0, rows * layer.Out);
-            DenseKernels.Forward(layer, current, rows, next, _weights.Activation);
+            DenseKernels.Forward(layer, current, rows, next, _weights.Activation, parallel);
             current = next;
             useA = !useA;
         }
 
         var output = heads.Slice(0, rows * 2 * _weights.Latent);
-        DenseKernels.Forward(_weights.Heads, current, rows, output, null);
+        DenseKernels.Forward(_weights.Heads, current, rows, output, null, parallel);
         var latent = _weights.Latent;
         for (var r = 0; r < rows; r++)
         {
@@ -80,7 +81,8 @@ internal sealed class VaeInference
     /// <param name="rows">Number of rows.</param>
     /// <param name="output">Destination.</param>
     /// <param name="workspace">Scratch buffers.</param>
-    public void Decode(ReadOnlySpan<float> z, int zStride, int rows, Span<float> output, Workspace workspace)
+    /// <param name="parallel">Whether the kernels may split a large batch over the processors.</param>
+    public void Decode(ReadOnlySpan<float> z, int zStride, int rows, Span<float> output, Workspace workspace, bool parallel = true)
     {
         var latent = _weights.Latent;
         var packed = workspace.Z.AsSpan(0, rows * latent);
@@ -96,7 +98,7 @@ internal sealed class VaeInference
             var layer = _weights.Decoder[i];
             var last = i == _weights.Decoder.Length - 1;
             var next = last ? output.Slice(0, rows * layer.Out) : (useA ? workspace.A : workspace.B).AsSpan(0, rows * layer.Out);
-            DenseKernels.Forward(layer, current, rows, next, last ? null : _weights.Activation);
+            DenseKernels.Forward(layer, current, rows, next, last ? null : _weights.Activation, parallel);
             current = next;
             useA = !useA;
         }

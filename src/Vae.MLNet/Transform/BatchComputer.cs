@@ -11,6 +11,13 @@ internal sealed class BatchComputer
     private readonly VaeInference.Workspace _workspace;
     private readonly float[] _reconstruction;
     private readonly float[] _kl;
+    private VaeInference.Workspace? _helperWorkspace;
+    private int _rows;
+    private int _claimed;
+
+    /// <summary>Rows a thread claims at a time when two share a batch: small enough that the second thread finds work
+    /// left, large enough that the kernels run in whole register blocks.</summary>
+    private const int ChunkRows = 64;
 
     /// <param name="inference">The model.</param>
     /// <param name="capacity">Rows per batch.</param>
@@ -48,24 +55,44 @@ internal sealed class BatchComputer
     /// <summary>Width of an encoded input row.</summary>
     public int Width => _inference.InputWidth;
 
-    /// <summary>Runs the model on the first <paramref name="rows"/> rows of <see cref="X"/>.</summary>
+    /// <summary>Runs the model on the first <paramref name="rows"/> rows of <see cref="X"/> on this thread (its
+    /// kernels split a large batch over the processors), then checks the results.</summary>
     /// <param name="rows">Rows filled.</param>
     /// <param name="firstRow">The input position of the first of them, for error messages.</param>
     /// <exception cref="InvalidOperationException">A row's outputs overflow (a value far outside the training range);
     /// the message names the row and the column furthest from its training mean.</exception>
     public void Compute(int rows, long firstRow)
     {
-        _inference.Encode(X, rows, Heads, _workspace);
-        if (Decodes)
-        {
-            _inference.Decode(Heads, 2 * _inference.Latent, rows, Decoded, _workspace);
-        }
+        ComputeRows(0, rows, _workspace, parallel: true);
+        Check(rows, firstRow);
+    }
 
-        if (Scores)
-        {
-            _inference.Score(X, Heads, Decoded, rows, _reconstruction, _kl, _workspace);
-        }
+    /// <summary>Opens the first <paramref name="rows"/> rows of <see cref="X"/> to <see cref="Run"/>: two threads
+    /// calling it at once claim chunks of rows in turn until none is left, each chunk computed on the claiming thread
+    /// alone. A row's results do not depend on the chunk or the thread (the kernels' guarantee).</summary>
+    public void Open(int rows)
+    {
+        _rows = rows;
+        _claimed = 0;
+    }
 
+    /// <summary>Computes chunks of the opened rows until every chunk is claimed; at most two threads at once, the
+    /// <paramref name="helper"/> one with scratch buffers of its own.</summary>
+    public void Run(bool helper)
+    {
+        var workspace = helper ? _helperWorkspace ??= _inference.CreateWorkspace(Math.Min(ChunkRows, Capacity)) : _workspace;
+        int start;
+        while ((start = Interlocked.Add(ref _claimed, ChunkRows) - ChunkRows) < _rows)
+        {
+            ComputeRows(start, Math.Min(_rows, start + ChunkRows), workspace, parallel: false);
+        }
+    }
+
+    /// <summary>Throws when a computed row's outputs are not finite: the first such row of the batch.</summary>
+    /// <param name="rows">Rows computed.</param>
+    /// <param name="firstRow">The input position of the first of them, for error messages.</param>
+    public void Check(int rows, long firstRow)
+    {
         for (var r = 0; r < rows; r++)
         {
             if (!AllFinite(Heads.AsSpan(r * 2 * _inference.Latent, 2 * _inference.Latent))
@@ -74,6 +101,25 @@ internal sealed class BatchComputer
             {
                 throw Overflow(r, firstRow + r);
             }
+        }
+    }
+
+    private void ComputeRows(int start, int end, VaeInference.Workspace workspace, bool parallel)
+    {
+        var rows = end - start;
+        var latent2 = 2 * _inference.Latent;
+        var x = X.AsSpan(start * Width);
+        var heads = Heads.AsSpan(start * latent2);
+        _inference.Encode(x, rows, heads, workspace, parallel);
+        if (Decodes)
+        {
+            _inference.Decode(heads, latent2, rows, Decoded.AsSpan(start * _inference.OutputWidth), workspace, parallel);
+        }
+
+        if (Scores)
+        {
+            _inference.Score(x, heads, Decoded.AsSpan(start * _inference.OutputWidth), rows,
+                _reconstruction.AsSpan(start * _inference.ColumnCount), _kl.AsSpan(start), workspace);
         }
     }
 

@@ -11,7 +11,8 @@ namespace Vae.MLNet.Transform;
 /// so one pass over the input serves every column of every row, and a source that can be read only once (a stream,
 /// a queue, a database reader) is served correctly. On more than one processor the cursor works as a pipeline of two
 /// batches: while the caller reads the rows of one batch and the cursor reads and encodes the batch after next, the
-/// model runs on the next batch on another thread. It is the step ML.NET's ONNX export finds in the pipeline (the
+/// model runs on the next batch on another thread, and the cursor then computes the chunks of that batch the other
+/// thread has not claimed yet instead of waiting for it. It is the step ML.NET's ONNX export finds in the pipeline (the
 /// view after <see cref="Source"/>): it writes itself through <paramref name="onnx"/>.</summary>
 internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper, int batchSize, ISaveAsOnnx onnx) : ITransformCanSaveOnnx
 {
@@ -333,18 +334,28 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             }
         }
 
+        /// <summary>Starts the model on the batch on another thread.</summary>
         public BatchSlot Start()
         {
-            _run = Task.Run(() => Computer.Compute(Rows, First));
+            Computer.Open(Rows);
+            _run = Task.Run(() => Computer.Run(helper: false));
             return this;
         }
 
-        /// <summary>Waits for the run; its exception (a row the model overflows on) is thrown here as it was raised.</summary>
+        /// <summary>Computes what is left of the batch beside the other thread, waits for it, and checks the results:
+        /// a row the model overflows on is thrown here.</summary>
         public void Wait()
         {
             var run = _run;
             _run = null;
-            run?.GetAwaiter().GetResult();
+            if (run is null)
+            {
+                return;
+            }
+
+            Computer.Run(helper: true);
+            run.GetAwaiter().GetResult();
+            Computer.Check(Rows, First);
         }
 
         /// <summary>Waits for the run of a batch nobody will read (the cursor is closing): its outcome is dropped.</summary>

@@ -82,6 +82,59 @@ public sealed class InferenceTests
     }
 
     [Fact]
+    public void WideLayersMatchTheTorchNetworkAndDecodeRowsAloneBitIdentically()
+    {
+        // 160 and 96 outputs run the 32-wide blocks (512-bit where the processor has them), then a 16- or 8-wide one.
+        random.manual_seed(6);
+        using var network = new VaeNetwork(101, [160, 96], 7, VaeActivation.LeakyRelu, 0, 0);
+        network.eval();
+        var weights = network.ExportWeights(null);
+        var encoding = new ColumnEncoding([
+            new EncodedColumn("x", VaeColumnKind.Numeric, 1, new SourceType(ItemKind.Single, default, 0, 101), 0, 101, new float[101], Enumerable.Repeat(1f, 101).ToArray(), []),
+        ]);
+        var inference = new VaeInference(weights, encoding, VaeReconstructionReduction.Sum);
+        const int Rows = 1031;
+        using var x = randn(Rows, 101);
+        var input = x.data<float>().ToArray();
+        var heads = new float[Rows * 14];
+        var decoded = new float[Rows * 101];
+        var workspace = inference.CreateWorkspace(Rows);
+        inference.Encode(input, Rows, heads, workspace);
+        inference.Decode(heads, 14, Rows, decoded, workspace);
+
+        using (no_grad())
+        {
+            var (mu, logVar) = network.Encode(x);
+            using var output = network.Decode(mu);
+            var expectedMu = mu.data<float>().ToArray();
+            var expectedOutput = output.data<float>().ToArray();
+            for (var r = 0; r < Rows; r += 7)
+            {
+                for (var j = 0; j < 7; j++)
+                {
+                    Assert.Equal(expectedMu[(r * 7) + j], heads[(r * 14) + j], 1e-4f);
+                }
+
+                for (var i = 0; i < 101; i++)
+                {
+                    Assert.Equal(expectedOutput[(r * 101) + i], decoded[(r * 101) + i], 1e-4f);
+                }
+            }
+
+            mu.Dispose();
+            logVar.Dispose();
+        }
+
+        var single = new float[101];
+        var one = inference.CreateWorkspace(1);
+        foreach (var r in new[] { 0, 2, 5, 512, Rows - 1 })
+        {
+            inference.Decode(heads.AsSpan(r * 14), 14, 1, single, one, parallel: false);
+            Assert.Equal(decoded.AsSpan(r * 101, 101).ToArray(), single);
+        }
+    }
+
+    [Fact]
     public void ScoresMatchTheTrainingObjectivePerRow()
     {
         var encoding = new ColumnEncoding([

@@ -54,6 +54,9 @@ public sealed class BatchedCursorTests
         var rows = MixedTable.Rows(Rows, seed: 22);
         var bad = (2 * VariationalAutoencoderTransformer.TransformBatchSize) + 40;
         rows[bad].Age = 1e30;
+        // A second one later in the same batch, in another chunk of rows: the two threads that share a batch may
+        // compute it first, and the error still names the first.
+        rows[bad + 200].Age = -1e30;
         var output = model.Transform(_ml.Data.LoadFromEnumerable(rows));
         var read = 0;
         var error = Assert.Throws<InvalidOperationException>(() =>
