@@ -1,7 +1,7 @@
 // Quick start: fit a variational autoencoder on a mixed table inside an ML.NET pipeline, look at what it learned,
 // and check whether its latent features recover the table's hidden structure better than PCA or the raw columns.
 //
-//   dotnet run -c Release --project examples/QuickStart [-- --out <folder>] [--epochs N] [--latent N]
+//   dotnet run -c Release --project examples/QuickStart [-- --out <folder>] [--epochs N] [--latent N] [--free-bits X] [--seed N]
 //
 // Your own table: a CSV file with a header row (comma, semicolon or tab separated). Columns whose values all parse
 // as numbers are numeric, the others categorical; numeric gaps are filled with the column's mean. Name a label
@@ -26,6 +26,8 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string? csvPath = null, labelColumn, outputFolder;
 string[] ignored;
 int epochs, latentSize;
+double freeBits;
+int? seed;
 (double Vae, double Pca, double Raw) lightGbm = default;
 try
 {
@@ -49,6 +51,8 @@ try
     ignored = options.OptionalString("--ignore")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
     epochs = options.Int("--epochs", 40);
     latentSize = options.Int("--latent", 2);
+    freeBits = options.Doubles("--free-bits", [VariationalAutoencoderEstimator.Defaults.FreeBits]) is [var bits] ? bits : throw new ArgumentException("option --free-bits takes one number");
+    seed = options.OptionalString("--seed") is null ? null : options.Int("--seed", 0, minimum: 0);
     options.RejectUnknown();
     if (csvPath is null && (labelColumn is not null || ignored.Length > 0))
     {
@@ -57,7 +61,7 @@ try
 }
 catch (ArgumentException e)
 {
-    Console.Error.WriteLine($"{e.Message}\nusage: QuickStart [table.csv [--label Column] [--ignore A,B]] [--out folder] [--epochs N] [--latent N]");
+    Console.Error.WriteLine($"{e.Message}\nusage: QuickStart [table.csv [--label Column] [--ignore A,B]] [--out folder] [--epochs N] [--latent N] [--free-bits X] [--seed N]");
     return 2;
 }
 
@@ -87,6 +91,8 @@ int BuiltIn()
         LatentDimension = latentSize,
         Epochs = epochs,
         BatchSize = 128,
+        FreeBits = freeBits,
+        Seed = seed,
         ScoreColumnName = "AnomalyScore",
     });
     var model = vae.Fit(trainSet);
@@ -160,6 +166,8 @@ int Csv(string path)
         LatentDimension = latentSize,
         Epochs = epochs,
         BatchSize = 128,
+        FreeBits = freeBits,
+        Seed = seed,
         ScoreColumnName = "AnomalyScore",
     }));
     var chain = vae.Fit(trainSet);

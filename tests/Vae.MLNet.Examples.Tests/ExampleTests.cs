@@ -109,6 +109,51 @@ public sealed class ExampleTests
     }
 
     /// <summary>Two groups that differ in every column: three numbers (one with gaps), two categories, an id.</summary>
+    [Fact]
+    public void QuickStartPassesFreeBitsOnAnAllTextTable()
+    {
+        using var output = new TempFolder();
+        var csv = output["text.csv"];
+        WriteTextTable(csv, rows: 600);
+        double[] KlByDimension(params string[] extra)
+        {
+            var run = ExampleRun.Start("QuickStart", [csv, "--label", "kind", "--latent", "6", "--epochs", "8", "--seed", "3", "--out", output.Path, .. extra]);
+            Assert.Contains("10 categorical", run.Output);
+            var line = run.Lines.Single(l => l.StartsWith("KL: ", StringComparison.Ordinal));
+            var inside = line[(line.IndexOf('(', StringComparison.Ordinal) + 1)..line.IndexOf(" per dimension", StringComparison.Ordinal)];
+            return inside.Split(", ").Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        }
+
+        // Ten text columns carry two bits: most of six latent dimensions collapse. With free bits a dimension's first
+        // half nat costs nothing, and every dimension carries some of the two bits.
+        var plain = KlByDimension();
+        var held = KlByDimension("--free-bits", "0.5");
+        Assert.Equal(6, plain.Length);
+        Assert.Equal(6, held.Length);
+        Assert.True(plain.Count(k => k < 0.05) >= 2, $"expected collapsed dimensions without free bits: {string.Join(", ", plain)}");
+        Assert.True(held.All(k => k > 0.05), $"no dimension should collapse with --free-bits 0.5: {string.Join(", ", held)}");
+    }
+
+    /// <summary>Ten text columns, each a noisy copy of one of two hidden binary factors; the label is the first.</summary>
+    private static void WriteTextTable(string path, int rows)
+    {
+        var random = new Random(5);
+        var text = new StringBuilder(string.Join(',', Enumerable.Range(0, 10).Select(i => $"t{i}")) + ",kind\n");
+        for (var r = 0; r < rows; r++)
+        {
+            var a = random.Next(2);
+            var b = random.Next(2);
+            var cells = Enumerable.Range(0, 10).Select(i =>
+            {
+                var factor = i % 2 == 0 ? a : b;
+                return random.NextDouble() < 0.1 ? "x" : $"{(char)('a' + i)}{factor}";
+            });
+            text.Append(CultureInfo.InvariantCulture, $"{string.Join(',', cells)},{(a == 0 ? "p" : "e")}\n");
+        }
+
+        File.WriteAllText(path, text.ToString());
+    }
+
     private static void WriteTable(string path, int rows)
     {
         var random = new Random(7);
