@@ -5,7 +5,7 @@
 // threads, loaded; only when named: profile, profile-mixed, probe) and --threads N. Ends with one line per ratio (higher is better for Vae.MLNet); docs/benchmarks.md has the figures, e.g.
 //   ratio fit-vs-bare-mnist=1.08
 //   ratio fit-vs-bare-tabular=0.97
-//   ratio fit-mixed-vs-bare=0.92
+//   ratio fit-mixed-vs-bare=0.76
 //   ratio transform-vs-pca=0.89
 //   ratio transform-vs-onnxruntime=1.22
 //   ratio encoder-vs-onnxruntime=2.03

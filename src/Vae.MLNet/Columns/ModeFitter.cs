@@ -156,17 +156,23 @@ internal static class ModeFitter
             foreach (var x in sorted)
             {
                 var max = double.NegativeInfinity;
+                var top = 0;
                 for (var j = 0; j < k; j++)
                 {
                     var d = (x - means[j]) / stds[j];
                     resp[j] = logPrior[j] - (0.5 * d * d);
-                    max = Math.Max(max, resp[j]);
+                    if (resp[j] > max)
+                    {
+                        max = resp[j];
+                        top = j;
+                    }
                 }
 
                 double sum = 0;
                 for (var j = 0; j < k; j++)
                 {
-                    resp[j] = Math.Exp(resp[j] - max);
+                    // exp(0) is exactly 1: the largest term needs no call (a third of them when K is 2).
+                    resp[j] = j == top ? 1.0 : Math.Exp(resp[j] - max);
                     sum += resp[j];
                 }
 
@@ -232,12 +238,13 @@ internal static class ModeFitter
             double sum = 0;
             for (var j = 0; j < k; j++)
             {
-                sum += Math.Exp(log[j] - max);
+                log[j] = Math.Exp(log[j] - max);
+                sum += log[j];
             }
 
             for (var j = 0; j < k; j++)
             {
-                var p = Math.Exp(log[j] - max) / sum;
+                var p = log[j] / sum;
                 total -= p > 0 ? p * Math.Log(p) : 0;
             }
         }
