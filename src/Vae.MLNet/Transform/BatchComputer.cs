@@ -11,11 +11,11 @@ internal sealed class BatchComputer
     private readonly VaeInference.Workspace _workspace;
     private readonly float[] _reconstruction;
     private readonly float[] _kl;
-    private VaeInference.Workspace? _helperWorkspace;
+    private readonly VaeInference.Workspace?[] _chunkWorkspaces;
     private int _rows;
     private int _claimed;
 
-    /// <summary>Rows a thread claims at a time when two share a batch: small enough that the second thread finds work
+    /// <summary>Rows a thread claims at a time when threads share a batch: small enough that every thread finds work
     /// left, large enough that the kernels run in whole register blocks.</summary>
     private const int ChunkRows = 64;
 
@@ -35,6 +35,7 @@ internal sealed class BatchComputer
         Decoded = Decodes ? new float[capacity * inference.OutputWidth] : [];
         _reconstruction = scores ? new float[capacity * inference.ColumnCount] : [];
         _kl = scores ? new float[capacity] : [];
+        _chunkWorkspaces = new VaeInference.Workspace?[Math.Max(1, Math.Min(Environment.ProcessorCount, (capacity + ChunkRows - 1) / ChunkRows))];
     }
 
     public int Capacity { get; }
@@ -67,20 +68,36 @@ internal sealed class BatchComputer
         Check(rows, firstRow);
     }
 
-    /// <summary>Opens the first <paramref name="rows"/> rows of <see cref="X"/> to <see cref="Run"/>: two threads
-    /// calling it at once claim chunks of rows in turn until none is left, each chunk computed on the claiming thread
-    /// alone. A row's results do not depend on the chunk or the thread (the kernels' guarantee).</summary>
+    /// <summary>Opens the first <paramref name="rows"/> rows of <see cref="X"/> to <see cref="Run"/> and
+    /// <see cref="RunWorkers"/>: the threads that call them claim chunks of rows in turn until none is left, each chunk
+    /// computed on the claiming thread alone. A row's results do not depend on the chunk or the thread (the kernels'
+    /// guarantee).</summary>
     public void Open(int rows)
     {
         _rows = rows;
         _claimed = 0;
     }
 
-    /// <summary>Computes chunks of the opened rows until every chunk is claimed; at most two threads at once, the
-    /// <paramref name="helper"/> one with scratch buffers of its own.</summary>
-    public void Run(bool helper)
+    /// <summary>Computes chunks of the opened rows on every processor but one (the caller's thread and as many pool
+    /// threads as there are processors less two, at most one per chunk) until every chunk is claimed: the thread that
+    /// reads the input joins in with <c>Run(0)</c> once it has read the next batch.</summary>
+    public void RunWorkers()
     {
-        var workspace = helper ? _helperWorkspace ??= _inference.CreateWorkspace(Math.Min(ChunkRows, Capacity)) : _workspace;
+        var workers = Math.Min(_chunkWorkspaces.Length - 1, (_rows + ChunkRows - 1) / ChunkRows);
+        if (workers <= 1)
+        {
+            Run(1 % _chunkWorkspaces.Length);
+            return;
+        }
+
+        Parallel.For(1, workers + 1, Run);
+    }
+
+    /// <summary>Computes chunks of the opened rows until every chunk is claimed, with the scratch buffers of
+    /// <paramref name="participant"/> (no two threads run the same participant at once).</summary>
+    public void Run(int participant)
+    {
+        var workspace = _chunkWorkspaces[participant] ??= _inference.CreateWorkspace(Math.Min(ChunkRows, Capacity));
         int start;
         while ((start = Interlocked.Add(ref _claimed, ChunkRows) - ChunkRows) < _rows)
         {

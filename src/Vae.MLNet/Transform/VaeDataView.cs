@@ -11,8 +11,8 @@ namespace Vae.MLNet.Transform;
 /// so one pass over the input serves every column of every row, and a source that can be read only once (a stream,
 /// a queue, a database reader) is served correctly. On more than one processor the cursor works as a pipeline of two
 /// batches: while the caller reads the rows of one batch and the cursor reads and encodes the batch after next, the
-/// model runs on the next batch on another thread, and the cursor then computes the chunks of that batch the other
-/// thread has not claimed yet instead of waiting for it. It is the step ML.NET's ONNX export finds in the pipeline (the
+/// model runs on the next batch on the other processors (chunks of rows claimed in turn), and the cursor then
+/// computes the chunks not yet claimed instead of waiting. It is the step ML.NET's ONNX export finds in the pipeline (the
 /// view after <see cref="Source"/>): it writes itself through <paramref name="onnx"/>.</summary>
 internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper, int batchSize, ISaveAsOnnx onnx) : ITransformCanSaveOnnx
 {
@@ -334,16 +334,16 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
             }
         }
 
-        /// <summary>Starts the model on the batch on another thread.</summary>
+        /// <summary>Starts the model on the batch on the other processors.</summary>
         public BatchSlot Start()
         {
             Computer.Open(Rows);
-            _run = Task.Run(() => Computer.Run(helper: false));
+            _run = Task.Run(Computer.RunWorkers);
             return this;
         }
 
-        /// <summary>Computes what is left of the batch beside the other thread, waits for it, and checks the results:
-        /// a row the model overflows on is thrown here.</summary>
+        /// <summary>Computes what is left of the batch beside the other threads, waits for them, and checks the
+        /// results: a row the model overflows on is thrown here.</summary>
         public void Wait()
         {
             var run = _run;
@@ -353,7 +353,7 @@ internal sealed class VaeDataView(IHost host, IDataView source, VaeMapper mapper
                 return;
             }
 
-            Computer.Run(helper: true);
+            Computer.Run(0);
             run.GetAwaiter().GetResult();
             Computer.Check(Rows, First);
         }
