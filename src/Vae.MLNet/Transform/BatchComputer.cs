@@ -35,7 +35,8 @@ internal sealed class BatchComputer
         Decoded = Decodes ? new float[capacity * inference.OutputWidth] : [];
         _reconstruction = scores ? new float[capacity * inference.ColumnCount] : [];
         _kl = scores ? new float[capacity] : [];
-        _chunkWorkspaces = new VaeInference.Workspace?[Math.Max(1, Math.Min(Environment.ProcessorCount, (capacity + ChunkRows - 1) / ChunkRows))];
+        // One set of scratch buffers per thread that can share a batch: the reading thread's (0) and at least one other.
+        _chunkWorkspaces = new VaeInference.Workspace?[Math.Max(2, Math.Min(Environment.ProcessorCount, (capacity + ChunkRows - 1) / ChunkRows))];
     }
 
     public int Capacity { get; }
@@ -86,7 +87,7 @@ internal sealed class BatchComputer
         var workers = Math.Min(_chunkWorkspaces.Length - 1, (_rows + ChunkRows - 1) / ChunkRows);
         if (workers <= 1)
         {
-            Run(1 % _chunkWorkspaces.Length);
+            Run(1);
             return;
         }
 
